@@ -1,0 +1,25 @@
+"""Problems to optimise: 2-D test functions, models on real data, and the training loop.
+
+* :mod:`~mlcourse.problems.functions`: :func:`quadratic`, :func:`rosenbrock`,
+  :func:`beale`, :func:`saddle`, :func:`rastrigin`, each a :class:`Function2D` with
+  analytic gradient, known minima, plot bounds and a default start.
+* :mod:`~mlcourse.problems.models`: :func:`linear_regression`,
+  :func:`logistic_regression`, :func:`mlp` on scikit-learn's bundled data, each a
+  :class:`DataProblem` whose ``loss``/``grad`` take an optional mini-batch.
+* :mod:`~mlcourse.problems.data`: :func:`load_dataset` and the seeded mini-batch
+  iterator :func:`batches`.
+* :mod:`~mlcourse.problems.minimize`: :func:`minimize`, the one training loop, and
+  :func:`clip_by_norm`, the one gradient clipping.
+"""
+
+from mlcourse.problems.data import DATASETS, batches, load_dataset
+from mlcourse.problems.functions import Function2D, beale, quadratic, rastrigin, rosenbrock, saddle
+from mlcourse.problems.minimize import MinimizeResult, clip_by_norm, minimize
+from mlcourse.problems.models import DataProblem, linear_regression, logistic_regression, mlp
+
+__all__ = [
+    "DATASETS", "batches", "load_dataset",
+    "Function2D", "beale", "quadratic", "rastrigin", "rosenbrock", "saddle",
+    "MinimizeResult", "clip_by_norm", "minimize",
+    "DataProblem", "linear_regression", "logistic_regression", "mlp",
+]

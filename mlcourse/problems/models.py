@@ -1,0 +1,216 @@
+r"""Training problems on real data: linear and logistic regression and a small MLP.
+
+Every problem's parameters are ONE flat vector ``theta``, because an optimizer takes a
+single array. ``loss(theta, batch=None)`` and ``grad(theta, batch=None)`` average over
+the training samples whose indices are in ``batch`` (an int array, e.g. from
+:func:`mlcourse.problems.batches`), or over all of them if ``batch`` is None; so the
+mini-batch gradient is an unbiased estimate of the full one. The losses come from
+:mod:`mlcourse.losses`; the gradients are written out by hand (backpropagation).
+float32 ``theta`` gives float32 gradients (the data are cast to it).
+"""
+
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from mlcourse import losses
+from mlcourse._checks import as_float_array, check_choice, check_int
+from mlcourse.problems.data import load_dataset
+
+__all__ = ["DataProblem", "linear_regression", "logistic_regression", "mlp"]
+
+
+class DataProblem(NamedTuple):
+    """A model plus a training set, seen by an optimizer as ``theta -> loss, grad``.
+
+    Attributes:
+        name: a short label for legends.
+        loss: ``(theta, batch=None) -> float``, the mean loss over the batch.
+        grad: ``(theta, batch=None) -> array like theta``.
+        theta0: the default start (see each factory).
+        n_samples: the number of training samples (valid batch indices are below it).
+        X, y: the training data, read-only.
+        accuracy: ``(theta, batch=None) -> float`` for classifiers, else None.
+        hessian: ``theta -> (dim, dim)`` where it is cheap (linear regression), else None.
+        unpack: ``theta -> tuple of arrays`` (views of the weights), else None.
+        pack: ``(*arrays) -> theta``, the inverse of ``unpack``, else None.
+    """
+
+    name: str
+    loss: Callable
+    grad: Callable
+    theta0: np.ndarray
+    n_samples: int
+    X: np.ndarray
+    y: np.ndarray
+    accuracy: Callable | None = None
+    hessian: Callable | None = None
+    unpack: Callable | None = None
+    pack: Callable | None = None
+
+
+def _theta(theta, dim):
+    theta = as_float_array("theta", theta)
+    if theta.shape != (dim,):
+        raise ValueError(f"invalid theta with shape {theta.shape}, expected shape ({dim},)")
+    return theta
+
+
+def _rows(batch, n_samples):
+    """Return an index into the training set: everything, or the checked ``batch``."""
+    if batch is None:
+        return slice(None)
+    index = np.asarray(batch)
+    if index.dtype.kind not in "iu" or index.ndim != 1 or index.size == 0:
+        raise ValueError(
+            f"invalid batch with shape {index.shape} and dtype {index.dtype}, "
+            "expected a non-empty 1-D array of sample indices"
+        )
+    if index.min() < 0 or index.max() >= n_samples:
+        bad = index[(index < 0) | (index >= n_samples)][0]
+        raise ValueError(f"invalid batch index = {int(bad)}, expected 0 <= index < n_samples = {n_samples}")
+    return index
+
+
+def _linear_model(name, dataset, loss, loss_grad, accuracy):
+    """A linear model ``X @ w + b`` with ``theta = (w_1, ..., w_d, b)`` and ``theta0 = 0``."""
+    X, y = load_dataset(dataset)
+    n, d = X.shape
+
+    def predict(theta, batch):
+        theta, rows = _theta(theta, d + 1), _rows(batch, n)
+        Xb = X[rows].astype(theta.dtype, copy=False)
+        return Xb, Xb @ theta[:d] + theta[d], y[rows]
+
+    def value(theta, batch=None):
+        _, out, target = predict(theta, batch)
+        return loss(out, target)
+
+    def grad(theta, batch=None):
+        Xb, out, target = predict(theta, batch)
+        g = loss_grad(out, target)  # dL/d(output), shape (batch,)
+        return np.concatenate([Xb.T @ g, [g.sum()]]).astype(Xb.dtype, copy=False)
+
+    def acc(theta, batch=None):
+        _, out, target = predict(theta, batch)
+        return float(np.mean((out > 0) == (target == 1)))
+
+    return DataProblem(name=name, loss=value, grad=grad, theta0=np.zeros(d + 1), n_samples=n, X=X, y=y,
+                       accuracy=acc if accuracy else None)
+
+
+def linear_regression(dataset="diabetes"):
+    r"""Least squares on the diabetes data: :math:`L(\theta) = \frac1n \sum_i (x_i^\top w + b - y_i)^2`.
+
+    ``theta = (w, b)`` of size 11; ``theta0 = 0``. Features and target are standardised
+    (see :func:`~mlcourse.problems.load_dataset`). The loss is a quadratic in
+    :math:`\theta` with constant Hessian :math:`H = \frac2n \tilde X^\top \tilde X`,
+    :math:`\tilde X = [X\ 1]`, returned by ``hessian``: full-batch gradient descent
+    diverges for :math:`\eta > 2/\lambda_{\max}(H)`, exactly as on
+    :func:`~mlcourse.problems.quadratic`.
+    """
+    check_choice("dataset", dataset, ("diabetes",))
+    problem = _linear_model(f"linear regression ({dataset})", dataset, losses.mse, losses.mse_grad, False)
+    X1 = np.column_stack([problem.X, np.ones(problem.n_samples)])
+    H = 2 * X1.T @ X1 / problem.n_samples
+    H.flags.writeable = False
+    return problem._replace(hessian=lambda theta=None: H)
+
+
+def logistic_regression(dataset="breast_cancer"):
+    r"""Logistic regression on the breast-cancer data, trained with binary cross-entropy.
+
+    :math:`p_i = \sigma(x_i^\top w + b)` is the predicted probability of "benign";
+    :math:`L` = :func:`mlcourse.losses.binary_cross_entropy_with_logits` of the logits.
+    ``theta = (w, b)`` of size 31; ``theta0 = 0`` (every :math:`p_i = 1/2`, loss
+    :math:`\log 2`). The loss is convex; the classes are nearly separable, so without
+    regularisation :math:`\|w\|` keeps growing slowly as the loss creeps toward 0.
+    ``accuracy`` counts logits on the right side of 0.
+    """
+    check_choice("dataset", dataset, ("breast_cancer",))
+    return _linear_model(f"logistic regression ({dataset})", dataset, losses.binary_cross_entropy_with_logits,
+                         losses.binary_cross_entropy_with_logits_grad, True)
+
+
+_ACTIVATIONS = {
+    # name: (function, derivative written in terms of the function's output h)
+    "tanh": (np.tanh, lambda h: 1 - h * h),
+    "relu": (lambda a: np.maximum(a, 0), lambda h: (h > 0).astype(h.dtype)),
+}
+
+
+def mlp(hidden=32, dataset="digits", seed=0, activation="tanh"):
+    r"""A one-hidden-layer network trained with softmax cross-entropy.
+
+    .. math::
+        h = \phi(X W_1 + b_1), \qquad z = h W_2 + b_2, \qquad
+        L = \mathrm{cross\_entropy}(z, y)
+
+    with :math:`\phi` = ``activation`` (``"tanh"`` or ``"relu"``), :math:`W_1` of shape
+    (d, hidden), :math:`W_2` of shape (hidden, C). ``theta`` is the concatenation of
+    ``W1.ravel(), b1, W2.ravel(), b2`` (row-major); ``unpack(theta)`` returns views
+    ``(W1, b1, W2, b2)`` and ``pack(W1, b1, W2, b2)`` the flat vector. Note that torch's
+    ``nn.Linear.weight`` is the transpose, (out, in).
+
+    ``theta0`` is drawn like torch's default ``nn.Linear`` initialisation: every weight
+    and bias of a layer uniform in :math:`\pm 1/\sqrt{\text{fan\_in}}`, from
+    ``np.random.default_rng(seed)``.
+
+    Backpropagation, from the top: :math:`\partial L/\partial z` =
+    :func:`mlcourse.losses.cross_entropy_grad` (softmax minus one-hot, over N);
+    :math:`\partial L/\partial W_2 = h^\top \partial_z`,
+    :math:`\partial L/\partial b_2 = \sum_n \partial_z`;
+    :math:`\partial_a = (\partial_z W_2^\top) \odot \phi'(a)`;
+    :math:`\partial L/\partial W_1 = X^\top \partial_a`,
+    :math:`\partial L/\partial b_1 = \sum_n \partial_a`.
+    """
+    hidden = check_int("hidden", hidden, low=1)
+    check_choice("dataset", dataset, ("digits", "breast_cancer"))
+    phi, phi_prime = _ACTIVATIONS[check_choice("activation", activation, tuple(_ACTIVATIONS))]
+    X, y = load_dataset(dataset)
+    labels = y.astype(np.int64)
+    n, d = X.shape
+    C = int(labels.max()) + 1
+    shapes = [(d, hidden), (hidden,), (hidden, C), (C,)]
+    sizes = [int(np.prod(s)) for s in shapes]
+    dim = sum(sizes)
+
+    def unpack(theta):
+        theta = _theta(theta, dim)
+        parts = np.split(theta, np.cumsum(sizes)[:-1])
+        return tuple(p.reshape(s) for p, s in zip(parts, shapes))
+
+    def pack(W1, b1, W2, b2):
+        arrays = (W1, b1, W2, b2)
+        for name, array, shape in zip(("W1", "b1", "W2", "b2"), arrays, shapes):
+            if np.shape(array) != shape:
+                raise ValueError(f"invalid {name} with shape {np.shape(array)}, expected shape {shape}")
+        return np.concatenate([as_float_array(name, a).ravel() for name, a in zip(("W1", "b1", "W2", "b2"), arrays)])
+
+    def forward(theta, batch):
+        W1, b1, W2, b2 = unpack(theta)
+        rows = _rows(batch, n)
+        Xb = X[rows].astype(W1.dtype, copy=False)
+        h = phi(Xb @ W1 + b1)
+        return Xb, h, h @ W2 + b2, labels[rows]
+
+    def value(theta, batch=None):
+        _, _, z, target = forward(theta, batch)
+        return losses.cross_entropy(z, target)
+
+    def grad(theta, batch=None):
+        Xb, h, z, target = forward(theta, batch)
+        _, _, W2, _ = unpack(theta)
+        dz = losses.cross_entropy_grad(z, target)
+        da = (dz @ W2.T) * phi_prime(h)
+        return pack(Xb.T @ da, da.sum(axis=0), h.T @ dz, dz.sum(axis=0)).astype(Xb.dtype, copy=False)
+
+    def accuracy(theta, batch=None):
+        _, _, z, target = forward(theta, batch)
+        return float(np.mean(np.argmax(z, axis=1) == target))
+
+    rng = np.random.default_rng(seed)
+    bounds = [1 / np.sqrt(d)] * 2 + [1 / np.sqrt(hidden)] * 2
+    theta0 = pack(*(rng.uniform(-b, b, size=s) for b, s in zip(bounds, shapes)))
+    return DataProblem(name=f"MLP {d}-{hidden}-{C} ({dataset})", loss=value, grad=grad, theta0=theta0,
+                       n_samples=n, X=X, y=labels, accuracy=accuracy, unpack=unpack, pack=pack)
