@@ -1,0 +1,175 @@
+"""What every optimizer shares: the ``Optimizer`` tuple, learning rates, checks, blocks.
+
+An optimizer is a pair of pure functions in the manner of optax::
+
+    state = opt.init(params)
+    new_params, new_state = opt.update(params, opt.lookahead(params, state) ..., state)
+
+Nothing is modified in place: ``update`` allocates its outputs once and fills them
+with NumPy ufuncs (``out=``), block by block (:func:`blockwise`), so that each block
+stays in the processor's cache while the whole rule runs on it. That is why the
+kernels in the other modules write ``np.multiply(a, b, out=c)`` rather than
+``c = a * b``: same arithmetic, no temporaries, a fraction of the memory traffic.
+"""
+
+from typing import Any, Callable, NamedTuple
+
+import numpy as np
+
+from .._checks import as_float_array, check_range, check_same_shape
+
+# Elements per block: a dozen block-sized float64 arrays (~1.5 MB) fit in a
+# per-core L2 cache, while a block is long enough for the per-call cost of a
+# ufunc (~1 us) to be small next to its work.
+BLOCK = 16384
+
+
+class Optimizer(NamedTuple):
+    """Three pure functions: ``init(params) -> state``,
+    ``update(params, grads, state) -> (new_params, new_state)`` and
+    ``lookahead(params, state) -> point`` (where to evaluate the next gradient)."""
+
+    init: Callable[[Any], Any]
+    update: Callable[[Any, Any, Any], tuple]
+    lookahead: Callable[[Any, Any], Any]
+
+
+def same_point(params, state):
+    """The ``lookahead`` of every torch-style optimizer: the gradient is taken at θ."""
+    return params
+
+
+def learning_rate(lr):
+    """Return ``lr_at(t)``, the learning rate of update ``t`` (0 for the first).
+
+    ``lr`` is a number, checked here once, or a schedule (a callable of ``t``),
+    whose every value is checked when it is used.
+    """
+    if callable(lr):
+        schedule = lr
+
+        def lr_at(t):
+            value = schedule(t)
+            try:
+                return check_range("lr", value, 0)
+            except (TypeError, ValueError) as error:
+                raise type(error)(f"{error} (returned by the lr schedule at step t = {t})") from None
+
+        return lr_at
+    lr = check_range("lr", lr, 0)
+    return lambda t: lr
+
+
+def check_betas(betas, name="betas"):
+    """Return ``(beta1, beta2)``, each in [0, 1), or raise naming the wrong one."""
+    try:
+        beta1, beta2 = betas
+    except (TypeError, ValueError):
+        raise TypeError(f"invalid {name} = {betas!r}, expected a pair (beta1, beta2)") from None
+    return (check_range("beta1", beta1, 0, 1, high_open=True),
+            check_range("beta2", beta2, 0, 1, high_open=True))
+
+
+def check_flag(name, value):
+    """Return ``value`` if it is a bool (True/False), else raise TypeError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"invalid {name} = {value!r}, expected True or False")
+    return bool(value)
+
+
+def as_params(params):
+    """Parameters as a float array: float32 stays float32, anything else is float64."""
+    return as_float_array("params", params)
+
+
+def check_update(params, grads, state, state_type):
+    """Validate the arguments of ``update``; return ``(params, grads)`` as arrays.
+
+    ``grads`` take the dtype of ``params``. The checks are cheap (no pass over the
+    data), so that ``update`` stays fast on two parameters as on ten million.
+    """
+    if type(state) is not state_type:
+        raise TypeError(
+            f"invalid state of type {type(state).__name__}, expected {state_type.__name__} "
+            "(the state returned by this optimizer's init or update)"
+        )
+    params = as_params(params)
+    grads = as_float_array("grads", grads)
+    check_same_shape("grads", grads, "params", params)
+    for name, buffer in zip(state._fields, state):
+        if isinstance(buffer, np.ndarray) and buffer.shape != params.shape:
+            raise ValueError(
+                f"invalid state.{name} with shape {buffer.shape}, expected the shape of "
+                f"params {params.shape} (was the state made by init for other params?)"
+            )
+    return params, grads.astype(params.dtype, copy=False)
+
+
+def empty(params, count=1):
+    """``count`` new uninitialised C-ordered arrays shaped like ``params`` (outputs of update)."""
+    return [np.empty(params.shape, params.dtype) for _ in range(count)]
+
+
+def blockwise(kernel, inputs, outputs, scratch=0):
+    """Run ``kernel(*input_blocks, *output_blocks, *scratch_blocks)`` on consecutive blocks.
+
+    ``inputs`` are arrays of one shape (``None`` entries are passed through as
+    ``None``), ``outputs`` are fresh arrays from :func:`empty` that the kernel fills
+    (C order, so that their flat views are views, not copies), and ``scratch`` is how many block-sized work arrays it needs. An
+    elementwise kernel gives exactly the same numbers whatever the block size.
+    """
+    first = outputs[0]
+    flat_in = [None if a is None else a.reshape(-1) for a in inputs]
+    flat_out = [None if a is None else a.reshape(-1) for a in outputs]
+    n = first.size
+    size = min(n, BLOCK)
+    work = [np.empty(size, first.dtype) for _ in range(scratch)]
+    for start in range(0, n, BLOCK):
+        stop = min(start + BLOCK, n)
+        if stop - start != size:
+            work = [w[: stop - start] for w in work]
+        kernel(*[None if a is None else a[start:stop] for a in flat_in],
+               *[None if a is None else a[start:stop] for a in flat_out],
+               *work)
+
+
+def l2_into(out, grads, params, weight_decay):
+    r"""``out <- g + λθ``: L2 regularisation folded into the gradient (torch's ``weight_decay``).
+
+    Returns the gradient to use: ``grads`` itself when ``λ = 0``.
+    """
+    if weight_decay == 0:
+        return grads
+    np.multiply(params, weight_decay, out=out)
+    np.add(grads, out, out=out)
+    return out
+
+
+def ema_into(out, average, value, decay):
+    r"""``out <- β·average + (1 - β)·value``, the exponential moving average.
+
+    Computed the way torch's ``lerp_`` does it (``average + (1-β)(value - average)``,
+    or from the other end when ``1-β >= 0.5``), which rounds like torch.
+    """
+    weight = out.dtype.type(1.0 - decay)  # torch rounds the weight to the dtype
+    np.subtract(value, average, out=out)
+    if weight < 0.5:
+        np.multiply(out, weight, out=out)
+        np.add(average, out, out=out)
+    else:
+        np.multiply(out, 1 - weight, out=out)
+        np.subtract(value, out, out=out)
+    return out
+
+
+
+def square_ema_into(out, average, value, decay, work):
+    r"""``out <- β·average + (1 - β)·value²``, the moving average of squares.
+
+    torch computes it as ``average.mul_(β).addcmul_(value, value, value=1-β)``; we
+    follow its order of operations (``work`` is a scratch array).
+    """
+    np.multiply(average, decay, out=out)
+    np.multiply(value, 1 - decay, out=work)
+    np.multiply(work, value, out=work)
+    return np.add(out, work, out=out)

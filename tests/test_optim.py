@@ -1,0 +1,254 @@
+"""mlcourse.optim: torch's golden trajectories, purity, dtypes, shapes, errors.
+
+Nothing here imports torch: the trajectories were written by
+tests/golden/make_golden_optim.py (which also holds the table of cases and the
+gradient functions, imported below). Live comparisons with randomised
+hyperparameters are in test_optim_torch.py.
+"""
+
+import importlib.util
+import json
+import pathlib
+
+import numpy as np
+import pytest
+
+from mlcourse import optim
+
+GOLDEN_DIR = pathlib.Path(__file__).with_name("golden")
+_spec = importlib.util.spec_from_file_location("make_golden_optim", GOLDEN_DIR / "make_golden_optim.py")
+golden_cases = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(golden_cases)
+GOLDEN = json.loads((GOLDEN_DIR / "optim.json").read_text())["cases"]
+TOLERANCE = {"float64": 1e-12, "float32": 1e-6}
+
+
+def make(name, kwargs, lrs=None):
+    """The mlcourse optimizer of a golden case; a schedule spec becomes the recorded lrs."""
+    kwargs = dict(kwargs)
+    if isinstance(kwargs.get("lr"), dict):
+        kwargs["lr"] = lambda t: lrs[t]
+    return getattr(optim, name)(**kwargs)
+
+
+def run(opt, theta, grad, steps):
+    state = opt.init(theta)
+    trajectory = []
+    for _ in range(steps):
+        theta, state = opt.update(theta, grad(opt.lookahead(theta, state)).astype(theta.dtype), state)
+        trajectory.append(theta)
+    return np.array(trajectory), state
+
+
+GOLDEN_PARAMS = [
+    pytest.param(name, kwargs, problem, dtype, id=f"{golden_cases.case_id(name, kwargs)}-{problem}-{dtype}")
+    for name, kwargs in golden_cases.CASES
+    for problem in golden_cases.PROBLEMS
+    for dtype in ("float64", "float32")
+]
+
+
+@pytest.mark.parametrize("name, kwargs, problem, dtype", GOLDEN_PARAMS)
+def test_matches_torch_golden_trajectory(name, kwargs, problem, dtype):
+    """30 updates reproduce torch.optim's parameters to ~1e-12 (float64) or ~1e-6 (float32)."""
+    case = GOLDEN[f"{golden_cases.case_id(name, kwargs)}|{problem}|{dtype}"]
+    theta0 = golden_cases.THETA0.astype(dtype)
+    trajectory, state = run(make(name, kwargs, case["lr"]), theta0, golden_cases.PROBLEMS[problem],
+                            len(case["trajectory"]))
+    assert trajectory.dtype == np.dtype(dtype)
+    assert state.step == len(case["trajectory"])
+    tol = TOLERANCE[dtype]
+    np.testing.assert_allclose(trajectory, np.array(case["trajectory"]), rtol=tol, atol=tol)
+
+
+def test_golden_table_covers_every_optimizer():
+    """Every public factory has golden cases, one with a schedule."""
+    names = {name for name, _ in golden_cases.CASES}
+    assert names == set(TORCH_STYLE)
+    scheduled = {name for name, kwargs in golden_cases.CASES if isinstance(kwargs.get("lr"), dict)}
+    assert scheduled == names
+
+
+# One representative setting per optimizer for the generic properties below.
+TORCH_STYLE = {
+    "sgd": {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1},
+    "adam": {"lr": 0.1, "amsgrad": True, "weight_decay": 0.1},
+    "adamw": {"lr": 0.1, "amsgrad": True},
+}
+ALL = {**TORCH_STYLE}
+
+
+def _problem(shape, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    theta = rng.standard_normal(shape).astype(dtype)
+    return theta, lambda x: (np.tanh(x) + 0.3 * x).astype(dtype)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_inputs_are_never_modified(name):
+    """update leaves params, grads and every state buffer untouched."""
+    opt = getattr(optim, name)(**ALL[name])
+    theta, grad = _problem((3, 4), np.float64)
+    state = opt.init(theta)
+    for _ in range(3):  # past the first step, whose buffers are special
+        theta, state = opt.update(theta, grad(theta), state)
+    g = grad(theta)
+    copies = [np.copy(a) for a in (theta, g, *[b for b in state if isinstance(b, np.ndarray)])]
+    opt.update(theta, g, state)
+    for before, after in zip(copies, (theta, g, *[b for b in state if isinstance(b, np.ndarray)])):
+        np.testing.assert_array_equal(before, after)
+
+
+@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize("dtype, expected", [(np.float32, np.float32), (np.float64, np.float64),
+                                             (np.int64, np.float64), (np.float16, np.float64)])
+def test_float32_stays_float32_everything_else_is_float64(name, dtype, expected):
+    opt = getattr(optim, name)(**ALL[name])
+    theta = np.arange(6, dtype=dtype).reshape(2, 3)
+    state = opt.init(theta)
+    new_theta, new_state = opt.update(theta, np.ones((2, 3), dtype), state)
+    new_theta, new_state = opt.update(new_theta, np.ones((2, 3)), new_state)
+    assert new_theta.dtype == expected
+    assert all(b.dtype == expected for b in new_state if isinstance(b, np.ndarray))
+
+
+@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize("shape", [(), (1,), (5,), (2, 3, 4), (0, 3), (40000,)])
+def test_any_shape_gives_the_same_numbers_as_flat(name, shape):
+    """Shape is irrelevant: an (n,)-shaped run gives the same numbers; scalars work too."""
+    theta, grad = _problem(shape, np.float64)
+    trajectory, _ = run(getattr(optim, name)(**ALL[name]), theta, grad, 4)
+    flat, _ = run(getattr(optim, name)(**ALL[name]), theta.reshape(-1), grad, 4)
+    assert trajectory.shape == (4, *shape)
+    np.testing.assert_array_equal(trajectory.reshape(4, -1), flat)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_blocks_do_not_change_the_numbers(name, monkeypatch):
+    """The cache-sized blocks of update are an implementation detail: any block size
+    (here 7, which splits the array unevenly) gives bit-identical results."""
+    theta, grad = _problem((1000,), np.float32)
+    whole, _ = run(getattr(optim, name)(**ALL[name]), theta, grad, 5)
+    monkeypatch.setattr(optim._base, "BLOCK", 7)
+    blocked, _ = run(getattr(optim, name)(**ALL[name]), theta, grad, 5)
+    np.testing.assert_array_equal(whole, blocked)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_non_contiguous_inputs(name):
+    """Transposed / strided params and grads are handled like contiguous copies."""
+    theta, grad = _problem((6, 4), np.float64)
+    g = grad(theta)
+    opt = getattr(optim, name)(**ALL[name])
+    expected, _ = opt.update(np.ascontiguousarray(theta.T), np.ascontiguousarray(g.T), opt.init(theta.T))
+    got, _ = opt.update(theta.T, g.T, opt.init(theta.T))
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_lookahead_of_torch_style_optimizers_is_params(name):
+    opt = getattr(optim, name)(**ALL[name])
+    theta = np.ones(3)
+    assert opt.lookahead(theta, opt.init(theta)) is theta
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_schedule_receives_the_step_count(name):
+    """The schedule is called with t = 0, 1, 2, ... (the number of updates done)."""
+    seen = []
+    opt = getattr(optim, name)(**{**ALL[name], "lr": lambda t: seen.append(t) or 0.01})
+    run(opt, np.ones(3), lambda x: x, 4)
+    assert seen == [0, 1, 2, 3]
+
+
+# ---------------------------------------------------------------- errors
+ERRORS = [
+    ("sgd", {"lr": -0.1}, ValueError, "invalid lr = -0.1, expected 0 <= lr"),
+    ("sgd", {"lr": float("nan")}, ValueError, "invalid lr = nan"),
+    ("sgd", {"lr": float("inf")}, ValueError, "invalid lr = inf"),
+    ("sgd", {"lr": "0.1"}, TypeError, "invalid lr = '0.1', expected a real number"),
+    ("sgd", {"momentum": -0.5}, ValueError, "invalid momentum = -0.5, expected 0 <= momentum"),
+    ("sgd", {"weight_decay": -1}, ValueError, "invalid weight_decay = -1.0, expected 0 <= weight_decay"),
+    ("sgd", {"momentum": 0.9, "dampening": 0.1, "nesterov": True}, ValueError,
+     "invalid nesterov = True with momentum = 0.9 and dampening = 0.1, expected momentum > 0 and dampening = 0"),
+    ("sgd", {"nesterov": True}, ValueError, "invalid nesterov = True with momentum = 0.0"),
+    ("sgd", {"nesterov": "yes"}, TypeError, "invalid nesterov = 'yes', expected True or False"),
+    ("adam", {"betas": (1.0, 0.999)}, ValueError, "invalid beta1 = 1.0, expected 0 <= beta1 < 1"),
+    ("adam", {"betas": (0.9, -0.1)}, ValueError, "invalid beta2 = -0.1, expected 0 <= beta2 < 1"),
+    ("adam", {"betas": 0.9}, TypeError, "invalid betas = 0.9, expected a pair (beta1, beta2)"),
+    ("adam", {"eps": -1e-8}, ValueError, "invalid eps = -1e-08, expected 0 <= eps"),
+    ("adam", {"weight_decay": -0.1}, ValueError, "invalid weight_decay = -0.1"),
+    ("adam", {"amsgrad": 1}, TypeError, "invalid amsgrad = 1, expected True or False"),
+    ("adamw", {"betas": (0.9, 1.5)}, ValueError, "invalid beta2 = 1.5, expected 0 <= beta2 < 1"),
+]
+
+
+@pytest.mark.parametrize("name, kwargs, error, message", ERRORS,
+                         ids=[f"{n}-{next(iter(k))}-{i}" for i, (n, k, _, _) in enumerate(ERRORS)])
+def test_bad_hyperparameters_are_named(name, kwargs, error, message):
+    with pytest.raises(error) as info:
+        getattr(optim, name)(**kwargs)
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_bad_schedule_value_names_lr_and_step(name):
+    opt = getattr(optim, name)(**{**ALL[name], "lr": lambda t: 0.1 if t < 2 else -1.0})
+    with pytest.raises(ValueError, match=r"invalid lr = -1\.0, expected 0 <= lr \(returned by the lr schedule at step t = 2\)"):
+        run(opt, np.ones(3), lambda x: x, 3)
+    opt = getattr(optim, name)(**{**ALL[name], "lr": lambda t: None})
+    with pytest.raises(TypeError, match=r"invalid lr = None, expected a real number \(.*t = 0\)"):
+        run(opt, np.ones(3), lambda x: x, 1)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_bad_arrays_are_named(name):
+    opt = getattr(optim, name)(**ALL[name])
+    theta = np.ones((2, 3))
+    state = opt.init(theta)
+    with pytest.raises(ValueError, match=r"invalid grads with shape \(3, 2\), expected the shape of params \(2, 3\)"):
+        opt.update(theta, np.ones((3, 2)), state)
+    with pytest.raises(ValueError, match=r"invalid state\.\w+ with shape \(2, 3\), expected the shape of params \(4,\)"):
+        opt.update(np.ones(4), np.ones(4), state)
+    with pytest.raises(TypeError, match="invalid params with dtype <U1, expected a real numeric array"):
+        opt.init("a")
+    with pytest.raises(TypeError, match="invalid params with dtype object"):
+        opt.update({"w": 1}, np.ones((2, 3)), state)
+    with pytest.raises(TypeError, match="invalid grads with dtype object"):
+        opt.update(theta, None, state)
+
+
+def test_state_of_another_optimizer_is_refused():
+    theta = np.ones(3)
+    with pytest.raises(TypeError, match="invalid state of type SGDState, expected AdamState"):
+        optim.adam().update(theta, theta, optim.sgd(momentum=0.9).init(theta))
+    with pytest.raises(ValueError, match="invalid state with max_exp_avg_sq = None"):
+        optim.adam(amsgrad=True).update(theta, theta, optim.adam().init(theta))
+
+
+# ---------------------------------------------------------------- conventions
+def test_sgd_momentum_buffer_starts_as_the_first_gradient_undampened():
+    opt = optim.sgd(lr=0.1, momentum=0.9, dampening=0.5)
+    g = np.array([1.0, -2.0])
+    theta, state = opt.update(np.zeros(2), g, opt.init(np.zeros(2)))
+    np.testing.assert_array_equal(state.momentum_buffer, g)
+    np.testing.assert_array_equal(theta, -0.1 * g)
+    _, state = opt.update(theta, g, state)
+    np.testing.assert_allclose(state.momentum_buffer, 0.9 * g + 0.5 * g, rtol=1e-15)
+
+
+def test_adam_first_step_is_lr_times_sign_thanks_to_bias_correction():
+    """With eps = 0, m̂ = g and v̂ = g², so the first step is exactly -lr·sign(g)."""
+    opt = optim.adam(lr=0.01, eps=0.0)
+    g = np.array([3.0, -1e-3, 0.5])
+    theta, _ = opt.update(np.zeros(3), g, opt.init(np.zeros(3)))
+    np.testing.assert_allclose(theta, -0.01 * np.sign(g), rtol=1e-15)
+
+
+def test_adamw_is_adam_with_decoupled_weight_decay_and_differs_from_l2():
+    theta, grad = _problem((5,), np.float64)
+    decoupled, _ = run(optim.adamw(lr=0.05, weight_decay=0.2), theta, grad, 10)
+    same, _ = run(optim.adam(lr=0.05, weight_decay=0.2, decoupled_weight_decay=True), theta, grad, 10)
+    l2, _ = run(optim.adam(lr=0.05, weight_decay=0.2), theta, grad, 10)
+    np.testing.assert_array_equal(decoupled, same)
+    assert np.max(np.abs(decoupled - l2)) > 1e-3
