@@ -1,0 +1,36 @@
+# The two commands of the course:
+#   make book   build the website into _build/html (strict: any warning or cell error fails)
+#   make test   run the whole test suite (builds the website first; the browser tests read it)
+# and, for students:
+#   make lab    JupyterLab on the course
+#
+# Each creates .venv on first use and installs the project into it; the stamp file
+# makes later runs skip the installation until pyproject.toml changes.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.mlcourse-installed
+
+.PHONY: book test lab clean
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
+	@echo "The website is in $(CURDIR)/_build/html (open _build/html/index.html)."
+
+test: book
+	$(BIN)/pytest
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e ".[dev]"
+	touch $@
+
+clean:
+	rm -rf _build test-artifacts
