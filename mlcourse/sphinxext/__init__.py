@@ -1,0 +1,1 @@
+"""Sphinx extensions used to build the course website (see _config.yml)."""
