@@ -1,0 +1,49 @@
+"""Learning-rate schedules: the learning rate as a function of the step count.
+
+A schedule is a function of ``t``, the number of updates already done (0 for the
+first update), returning the learning rate :math:`\\eta_t`::
+
+    schedule = mlcourse.schedules.cosine_annealing(lr=0.1, T_max=100)
+    schedule(0)                 # 0.1, a float
+    schedule(np.arange(200))    # a float64 array
+
+The value at ``t`` is the rate ``torch.optim.lr_scheduler`` gives after ``t``
+calls of ``scheduler.step()`` (``t = 0``: before any), so an optimizer from
+:mod:`mlcourse.optim` given ``lr=schedule`` takes the same steps as torch with
+the matching scheduler stepped after every ``optimizer.step()``. Each factory
+checks its arguments when it is called, and each schedule rejects negative or
+non-integer ``t``.
+
+- :mod:`~mlcourse.schedules.decay`: :func:`power`, :func:`exponential_decay`
+  (the notes' two), :func:`exponential`, :func:`step`, :func:`multistep`,
+  :func:`piecewise_constant`.
+- :mod:`~mlcourse.schedules.annealing`: :func:`linear` (warm-up),
+  :func:`cosine_annealing`, :func:`one_cycle`.
+- :mod:`~mlcourse.schedules.plateau`: :func:`reduce_on_plateau`, the one
+  stateful schedule (``init()`` and ``update(state, metric)``).
+- :mod:`~mlcourse.schedules.chain`: :func:`sequential` (a warm-up, then another
+  schedule).
+"""
+
+from ._base import Schedule
+from .annealing import cosine_annealing, linear, one_cycle
+from .chain import sequential
+from .decay import exponential, exponential_decay, multistep, piecewise_constant, power, step
+from .plateau import Plateau, PlateauState, reduce_on_plateau
+
+__all__ = [
+    "Schedule",
+    "Plateau",
+    "PlateauState",
+    "power",
+    "exponential_decay",
+    "exponential",
+    "step",
+    "multistep",
+    "piecewise_constant",
+    "linear",
+    "cosine_annealing",
+    "one_cycle",
+    "reduce_on_plateau",
+    "sequential",
+]
