@@ -161,7 +161,10 @@ def huber(prediction, target, delta=1.0):
 
 
 def huber_grad(prediction, target, delta=1.0):
-    r""":math:`\partial L / \partial \hat y_i = \frac{1}{n}\,\mathrm{clip}(\hat y_i - y_i, -\delta, \delta)`."""
+    r"""The gradient of :func:`huber`:
+
+    .. math:: \partial L / \partial \hat y_i = \frac{1}{n}\,\mathrm{clip}(\hat y_i - y_i, -\delta, \delta)
+    """
     delta = _check_delta(delta)
     prediction, target = _prediction_and_target(prediction, target)
     return np.clip(prediction - target, -delta, delta) / prediction.size
@@ -294,7 +297,10 @@ def cross_entropy(prediction, target):
 
 
 def cross_entropy_grad(prediction, target):
-    r""":math:`\partial L / \partial z_{nc} = \frac{1}{N}\big(\mathrm{softmax}(z_n)_c \sum_k q_{nk} - q_{nc}\big)`.
+    r"""The gradient of :func:`cross_entropy` with respect to the logits:
+
+    .. math::
+        \partial L / \partial z_{nc} = \frac{1}{N}\big(\mathrm{softmax}(z_n)_c \textstyle\sum_k q_{nk} - q_{nc}\big)
 
     For one-hot or normalised targets :math:`\sum_k q_{nk} = 1` and this is the famous
     :math:`\frac1N(\mathrm{softmax}(z_n) - q_n)`: predicted minus true. As with the

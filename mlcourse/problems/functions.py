@@ -166,20 +166,18 @@ def saddle():
     )
 
 
-def _rastrigin_minima_1d(A, low, high):
-    """Local minimisers in [low, high] of x**2 + A (1 - cos 2 pi x), by Newton's method.
+def _minima_1d(slope, curvature, starts, low, high):
+    """Local minimisers in [low, high] of a 1-D function, by Newton's method on its slope.
 
-    Newton is started at every integer (the minima sit just inside of them); starts that
-    do not land on a point with zero slope and positive curvature are dropped, which
-    happens once the bowl x**2 outweighs the bumps (|x| > pi A, or any x for tiny A).
+    Newton is run from each start; results that are not a point of zero slope and
+    positive curvature inside [low, high] are dropped, and so are repeats.
     """
     found = []
-    for x in np.arange(np.ceil(low), np.floor(high) + 1):
+    for x in np.asarray(starts, dtype=float):
         for _ in range(50):
-            x -= (2 * x + 2 * np.pi * A * np.sin(2 * np.pi * x)) / (2 + 4 * np.pi**2 * A * np.cos(2 * np.pi * x))
-        slope = 2 * x + 2 * np.pi * A * np.sin(2 * np.pi * x)
-        curvature = 2 + 4 * np.pi**2 * A * np.cos(2 * np.pi * x)
-        if low <= x <= high and abs(slope) < 1e-9 and curvature > 0 and all(abs(x - f) > 1e-6 for f in found):
+            x = x - slope(x) / curvature(x)
+        is_minimum = low <= x <= high and abs(slope(x)) < 1e-9 and curvature(x) > 0
+        if is_minimum and all(abs(x - f) > 1e-6 for f in found):
             found.append(float(x))
     return found
 
@@ -190,18 +188,32 @@ def rastrigin(A=10.0):
     A bowl covered in bumps: a local minimum near every integer point, the global one
     (value 0) at the origin. Gradient descent stops in whichever basin it starts in.
     ``minima`` lists the global minimum first, then every local minimum inside
-    ``bounds`` (the function is separable, so each is a pair of 1-D minimisers, found
-    to machine precision by Newton's method), sorted by loss.
+    ``bounds``, sorted by loss. The function is separable (a sum of the same 1-D
+    function of :math:`x` and of :math:`y`), so each minimum is a pair of 1-D
+    minimisers, found to machine precision by Newton's method from each integer. The
+    bumps are steep (curvature :math:`2 + 4\pi^2 A \approx 397` at the minima for
+    :math:`A = 10`), hence the small ``lr``.
     """
     A = check_range("A", A, low=0, low_open=True)
-    two_pi = 2 * np.pi
-    ones = _rastrigin_minima_1d(A, -5.12, 5.12)
+    w = 2 * np.pi
+
+    def value(x):
+        return x * x - A * np.cos(w * x)
+
+    def slope(x):
+        return 2 * x + w * A * np.sin(w * x)
+
+    def curvature(x):
+        return 2 + w * w * A * np.cos(w * x)
+
+    bounds = ((-5.12, 5.12), (-5.12, 5.12))
+    ones = _minima_1d(slope, curvature, np.arange(-5, 6), *bounds[0])
     minima = np.array([[x, y] for x in ones for y in ones])
     f = _make(
         "Rastrigin",
-        lambda x, y: 2 * A + x * x - A * np.cos(two_pi * x) + y * y - A * np.cos(two_pi * y),
-        lambda x, y: (2 * x + two_pi * A * np.sin(two_pi * x), 2 * y + two_pi * A * np.sin(two_pi * y)),
-        lambda x, y: (2 + two_pi**2 * A * np.cos(two_pi * x), 0 * x, 2 + two_pi**2 * A * np.cos(two_pi * y)),
-        minima=minima, bounds=((-5.12, 5.12), (-5.12, 5.12)), theta0=[2.3, -1.7], lr=1e-3,
+        lambda x, y: 2 * A + value(x) + value(y),
+        lambda x, y: (slope(x), slope(y)),
+        lambda x, y: (curvature(x), 0 * x, curvature(y)),
+        minima=minima, bounds=bounds, theta0=[2.3, -1.7], lr=1e-3,
     )
     return f._replace(minima=minima[np.argsort(f.loss(minima), kind="stable")])

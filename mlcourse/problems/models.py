@@ -181,11 +181,13 @@ def mlp(hidden=32, dataset="digits", seed=0, activation="tanh"):
         return tuple(p.reshape(s) for p, s in zip(parts, shapes))
 
     def pack(W1, b1, W2, b2):
-        arrays = (W1, b1, W2, b2)
-        for name, array, shape in zip(("W1", "b1", "W2", "b2"), arrays, shapes):
+        named = zip(("W1", "b1", "W2", "b2"), (W1, b1, W2, b2), shapes)
+        flat = []
+        for name, array, shape in named:
             if np.shape(array) != shape:
                 raise ValueError(f"invalid {name} with shape {np.shape(array)}, expected shape {shape}")
-        return np.concatenate([as_float_array(name, a).ravel() for name, a in zip(("W1", "b1", "W2", "b2"), arrays)])
+            flat.append(as_float_array(name, array).ravel())
+        return np.concatenate(flat)
 
     def forward(theta, batch):
         W1, b1, W2, b2 = unpack(theta)
