@@ -32,8 +32,8 @@ def assert_matches_torch(ours, theirs):
 
     torch updates most rates recursively (lr <- lr * ratio at every step), so
     it drifts from the closed form by a few units in the last place per step:
-    ~1e-14 relative after 300 steps, and up to ~1e-12 in cosine annealing's
-    second half-period (see cosine_annealing's docstring). rtol=1e-12 covers
+    ~1e-14 relative after 300 steps, and up to ~1e-12 near cosine annealing's
+    troughs, where the rate nears eta_min (see cosine_annealing's docstring). rtol=1e-12 covers
     that. The absolute term, 1e-15 of the schedule's largest rate, is for rates
     that should be exactly zero: torch's LinearLR decaying to end_factor=0 lands
     on 8.7e-19, not 0.
@@ -203,6 +203,10 @@ def test_cosine_annealing_closed_form_and_beyond_T_max():
     t = np.arange(3 * T)
     np.testing.assert_allclose(schedule(t + 2 * T), schedule(t), rtol=1e-13)
     np.testing.assert_allclose(schedule(T + t[:T]), schedule(T - t[:T]), rtol=1e-13)
+    # to hold eta_min instead, chain a constant
+    held = S.sequential([schedule, S.piecewise_constant([], [eta_min])], milestones=[T])
+    np.testing.assert_array_equal(held(t[: T + 1]), schedule(t[: T + 1]))
+    assert held(5 * T) == eta_min
 
 
 def test_one_cycle_phases():
@@ -215,7 +219,10 @@ def test_one_cycle_phases():
     three = S.one_cycle(1.0, total_steps=N, pct_start=0.31, div_factor=10.0, three_phase=True)
     assert three(30) == 1.0 and three(60) == pytest.approx(0.1, rel=1e-15)  # back to initial_lr at 2 p N - 2
     assert three(N - 1) == pytest.approx(0.1 / 1e4, rel=1e-12)
+    # t = total_steps is one step past the last phase (as in torch): the cosine turns back up ...
+    assert two(N) == pytest.approx(two(N - 2), rel=1e-12)
     linear = S.one_cycle(1.0, total_steps=N, pct_start=0.31, div_factor=10.0, anneal_strategy="linear")
+    assert linear(N) < 0  # ... and the linear anneal overshoots below zero
     np.testing.assert_allclose(linear(np.arange(31)), 0.1 + 0.9 * np.arange(31) / 30, rtol=1e-15)
 
 

@@ -49,17 +49,19 @@ def random_arguments(rng, name):
         gamma = float(rng.uniform(0.1, 0.9))
         return dict(boundaries=boundaries, values=[lr * gamma**k for k in range(len(boundaries) + 1)])
     if name == "linear":
-        return dict(lr=lr, start_factor=float(rng.uniform(0.01, 1)), end_factor=float(rng.choice([0.0, 1.0, rng.uniform()])),
+        end_factor = float(rng.choice([0.0, 1.0, rng.uniform()]))
+        return dict(lr=lr, start_factor=float(rng.uniform(0.01, 1)), end_factor=end_factor,
                     total_iters=int(rng.integers(1, 120)))
     if name == "cosine_annealing":
-        return dict(lr=lr, T_max=int(rng.integers(1, 150)), eta_min=float(rng.choice([0.0, lr * rng.uniform(0, 0.5)])))
+        eta_min = float(rng.choice([0.0, lr * rng.uniform(0, 0.5)]))
+        return dict(lr=lr, T_max=int(rng.integers(1, 150)), eta_min=eta_min)
     if name == "one_cycle":
         total_steps = int(rng.integers(20, STEPS + 1))
         three_phase = bool(rng.integers(2))
         pct_start = float(rng.uniform(0.1, 0.45 if three_phase else 0.9))
-        return dict(max_lr=lr, total_steps=total_steps, pct_start=pct_start, anneal_strategy=str(rng.choice(["cos", "linear"])),
-                    div_factor=float(rng.uniform(2, 100)), final_div_factor=float(10 ** rng.uniform(0, 5)),
-                    three_phase=three_phase)
+        return dict(max_lr=lr, total_steps=total_steps, pct_start=pct_start,
+                    anneal_strategy=str(rng.choice(["cos", "linear"])), div_factor=float(rng.uniform(2, 100)),
+                    final_div_factor=float(10 ** rng.uniform(0, 5)), three_phase=three_phase)
     raise ValueError(name)
 
 

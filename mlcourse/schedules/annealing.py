@@ -70,14 +70,15 @@ def cosine_annealing(lr, T_max, eta_min=0.0):
        ``2 T_max``, falls again to ``eta_min`` at ``3 T_max``, and so on with
        period ``2 T_max``. This function matches that. It is *not* the
        "anneal, then hold ``eta_min``" schedule of optax's ``cosine_decay_schedule``;
-       to hold, chain with :func:`sequential` or choose ``T_max`` = the run length.
+       to hold, choose ``T_max`` = the run length, or chain a constant:
+       ``sequential([cosine_annealing(lr, T), piecewise_constant([], [eta_min])], [T])``.
 
-       The recursion agrees with the closed form up to rounding: at most a few
-       units in the last place times ``t`` while :math:`t \le T_{\max}`; in the
-       second half-period a constant relative offset of order
-       :math:`10^{-16} T_{\max}^2` appears (the restart step computes
-       :math:`1 - \cos(\pi/T)` while the closed form computes
-       :math:`1 + \cos(\pi (T+1)/T)`, equal in exact arithmetic only).
+       The recursion telescopes (each step divides by the cosine term the step
+       before multiplied by), so it agrees with the closed form up to rounding:
+       measured over four half-periods with ``T_max`` up to 3000, the two differ
+       by less than :math:`10^{-14}\,\eta_0`. Relative to the rate itself the
+       difference grows only near the troughs, where the rate nears ``eta_min``
+       (up to :math:`4 \cdot 10^{-12}` for ``T_max = 3000, eta_min = 0``).
 
     Args:
         lr: the rate at :math:`t = 0`, :math:`\eta_0 \ge 0`.
@@ -133,8 +134,10 @@ def one_cycle(
     - Valid steps are ``0 <= t <= total_steps``, as in torch, which raises a
       ValueError after ``total_steps`` calls of ``step()``. The value at
       ``t = total_steps`` (reached by torch's last ``step()`` but never used by a
-      ``total_steps``-update run) lies one step *past* the end of the last phase,
-      slightly off :math:`\eta_{\text{final}}`.
+      ``total_steps``-update run) lies one step *past* the end of the last
+      phase: with ``"cos"`` the rate has turned back up (it equals the value at
+      ``total_steps - 2``), with ``"linear"`` it overshoots
+      :math:`\eta_{\text{final}}` and is *negative*. Both are torch's values.
     - Every phase must span a positive number of steps. torch accepts degenerate
       phases and then divides by zero (e.g. ``pct_start * total_steps == 1``) or
       runs a phase backwards (``three_phase`` with ``pct_start > 0.5``); here

@@ -95,7 +95,8 @@ def reduce_on_plateau(
         return metric > (best * (threshold + 1.0) if threshold_mode == "rel" else best + threshold)
 
     def init():
-        return PlateauState(lr=lr, best=math.inf if mode == "min" else -math.inf, num_bad_epochs=0, cooldown_counter=0)
+        worst = math.inf if mode == "min" else -math.inf
+        return PlateauState(lr=lr, best=worst, num_bad_epochs=0, cooldown_counter=0)
 
     def update(state, metric):
         try:
