@@ -147,6 +147,8 @@ def test_overflow_is_reported_as_divergence_without_warnings():
         result = P.minimize(f, optim.sgd(lr=1.0), 100, max_loss=np.finfo(float).max)
     assert result.status == "diverged" and not np.isfinite(result.losses[-1])
     assert result.diverged_at == len(result.losses) - 1 < 100
+    start = P.minimize(f, optim.sgd(lr=1e-3), 10, theta0=[np.nan, 0.0])
+    assert (start.status, start.diverged_at, len(start.losses), len(start.grad_norms)) == ("diverged", 0, 1, 0)
 
 
 # --- data problems ---------------------------------------------------------------------
@@ -224,14 +226,16 @@ def test_mlp_pack_unpack_round_trip_and_seeded_init():
     assert not np.array_equal(P.mlp(hidden=5, seed=1).theta0, p.theta0)
 
 
-def test_mlp_matches_torch_autograd():
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_mlp_matches_torch_autograd(activation):
     torch = pytest.importorskip("torch")
-    p = P.mlp(hidden=16)
+    p = P.mlp(hidden=16, activation=activation)
     theta = p.theta0 + np.random.default_rng(0).normal(scale=0.1, size=p.theta0.shape)
     batch = np.arange(0, p.n_samples, 7)
     tensors = [torch.tensor(a, requires_grad=True) for a in p.unpack(theta)]
     W1, b1, W2, b2 = tensors
-    z = torch.tanh(torch.tensor(p.X[batch]) @ W1 + b1) @ W2 + b2
+    phi = torch.tanh if activation == "tanh" else torch.relu
+    z = phi(torch.tensor(p.X[batch]) @ W1 + b1) @ W2 + b2
     loss = torch.nn.functional.cross_entropy(z, torch.tensor(p.y[batch]))
     loss.backward()
     assert p.loss(theta, batch) == pytest.approx(loss.item(), rel=1e-12)

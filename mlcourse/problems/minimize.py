@@ -12,7 +12,6 @@ where :math:`L_B` is the loss on the step's mini-batch :math:`B` (all samples if
 gradient (:math:`\theta` itself for every torch-style optimizer).
 """
 
-import itertools
 import math
 from typing import NamedTuple
 
@@ -114,24 +113,25 @@ def minimize(problem, optimizer, steps, theta0=None, batch_size=None, seed=0, cl
         loss = problem.loss(theta)
         if max_loss is None:
             max_loss = 1e12 * (1 + abs(loss)) if math.isfinite(loss) else math.inf
+
+        def diverged(loss):
+            return not (math.isfinite(loss) and loss <= max_loss)
+
         path, history, norms = [theta], [loss], []
         state = optimizer.init(theta)
-        status, diverged_at = "ok", None
-        for t in itertools.count(1):
-            if not (math.isfinite(loss) and loss <= max_loss):
-                status, diverged_at = "diverged", t - 1
-                break
-            if t > steps:
-                break
+        t = 0  # theta is the iterate theta_t, loss is L(theta_t)
+        while t < steps and not diverged(loss):
             grad = problem.grad(optimizer.lookahead(theta, state), *batch_args())
             norms.append(float(np.sqrt(np.sum(np.square(grad, dtype=np.float64)))))
             if clip_norm is not None:
                 grad = clip_by_norm(grad, clip_norm)
             theta, state = optimizer.update(theta, grad, state)
             loss = problem.loss(theta)
+            t += 1
             history.append(loss)
             if keep_trajectory:
                 path.append(theta)
+        status, diverged_at = ("diverged", t) if diverged(loss) else ("ok", None)
 
     return MinimizeResult(
         theta=theta,
