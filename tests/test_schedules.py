@@ -344,6 +344,7 @@ ERRORS = [
     (lambda: S.reduce_on_plateau(0.1, threshold=-0.1), ValueError, "invalid threshold = -0.1, expected 0 <= threshold"),
     (lambda: S.reduce_on_plateau(0.1, min_lr=-1), ValueError, "invalid min_lr = -1.0, expected 0 <= min_lr"),
     (lambda: S.reduce_on_plateau(0.1, eps=float("inf")), ValueError, "invalid eps = inf, expected 0 <= eps"),
+    (lambda: S.sequential(S.linear(0.1), []), TypeError, r"invalid schedules = linear\(.*\), expected a list of schedules"),
     (lambda: S.sequential([], []), ValueError, r"invalid schedules = \[\], expected at least one schedule"),
     (lambda: S.sequential([S.linear(0.1), S.reduce_on_plateau(0.1)], [5]), TypeError,
      r"invalid schedules\[1\] = Plateau\(.*\), expected a function of the step t"),

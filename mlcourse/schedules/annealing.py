@@ -1,10 +1,16 @@
 """Schedules that move between two rates along a line or a cosine: linear warm-up,
-cosine annealing and the 1cycle policy."""
+cosine annealing and the 1cycle policy.
+"""
 
 import numpy as np
 
 from .._checks import check_choice, check_int, check_range
 from ._base import Schedule, describe
+
+
+def _line(start, end, fraction):
+    """A straight line from ``start`` (fraction 0) to ``end`` (fraction 1), as torch writes it."""
+    return (end - start) * fraction + start
 
 
 def linear(lr, start_factor=1.0 / 3, end_factor=1.0, total_iters=5):
@@ -37,8 +43,7 @@ def linear(lr, start_factor=1.0 / 3, end_factor=1.0, total_iters=5):
     total_iters = check_int("total_iters", total_iters, low=1)
 
     def formula(t):
-        progress = np.minimum(t, total_iters) / total_iters
-        return lr * (start_factor + (end_factor - start_factor) * progress)
+        return lr * _line(start_factor, end_factor, np.minimum(t, total_iters) / total_iters)
 
     description = describe(
         "linear", lr=lr, start_factor=start_factor, end_factor=end_factor, total_iters=total_iters
@@ -146,7 +151,10 @@ def one_cycle(
     Args:
         max_lr: the peak rate :math:`\eta_{\max} \ge 0`.
         total_steps: :math:`N`, the length of the cycle in steps, an integer ``>= 2``.
-        pct_start: :math:`p`, the fraction of the cycle spent warming up, in [0, 1].
+        pct_start: :math:`p`, the fraction of the cycle spent warming up, in
+            [0, 1] and such that every phase spans a positive number of steps:
+            :math:`pN > 1`, and :math:`p < 1` (two phases) or
+            :math:`2pN < N + 1` (three phases).
         anneal_strategy: ``"cos"`` or ``"linear"``.
         div_factor: :math:`d > 0`.
         final_div_factor: :math:`d_f > 0`.
@@ -184,7 +192,7 @@ def one_cycle(
                 f"{' and three_phase = True' if three_phase else ''}: phase {k + 1} of "
                 f"{len(phases)} would span {end - start:g} steps, expected > 0"
             )
-    anneal = _cosine if anneal_strategy == "cos" else (lambda a, b, x: (b - a) * x + a)
+    anneal = _cosine if anneal_strategy == "cos" else _line
     ends = np.array([end for end, _, _ in phases])
 
     def formula(t):

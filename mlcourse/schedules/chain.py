@@ -44,6 +44,8 @@ def sequential(schedules, milestones):
             function that accepts an integer array).
         milestones: strictly increasing steps, one fewer than there are schedules.
     """
+    if isinstance(schedules, Plateau) or not isinstance(schedules, (list, tuple)):
+        raise TypeError(f"invalid schedules = {schedules!r}, expected a list of schedules")
     schedules = list(schedules)
     if not schedules:
         raise ValueError("invalid schedules = [], expected at least one schedule")

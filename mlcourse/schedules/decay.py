@@ -1,9 +1,10 @@
-"""Schedules that only ever decay: power, exponential, step, multi-step, piecewise constant.
+"""Decay schedules: power, exponential, step, multi-step, piecewise constant.
 
-All of them are the one geometric formula :math:`\\eta_0 \\gamma^{k(t)}`, with a
-different exponent :math:`k(t)` (a fraction ``t/s``, the step itself, a floor, a
-count of milestones passed), except :func:`power`, which decays polynomially,
-and :func:`piecewise_constant`, which lists its values outright.
+:func:`exponential`, :func:`exponential_decay`, :func:`step` and :func:`multistep`
+are one geometric formula, :math:`\\eta_0 \\gamma^{k(t)}`, with different
+exponents :math:`k(t)`: the step itself, a fraction ``t/s``, a floor
+``t // step_size``, the number of milestones passed. :func:`power` decays
+polynomially instead, and :func:`piecewise_constant` lists its values outright.
 """
 
 import numpy as np
@@ -26,7 +27,7 @@ def power(lr, s, c=1):
     :math:`\eta_0 / (1 + t/s)`.
 
     torch has no named counterpart; ``LambdaLR(opt, lambda t: (1 + t / s) ** -c)``
-    gives the same values.
+    gives the same values up to rounding.
 
     Args:
         lr: the initial learning rate :math:`\eta_0 \ge 0`.
