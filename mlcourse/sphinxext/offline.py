@@ -4,11 +4,12 @@ The book must read the same on a laptop in a train as on a server: every page
 loads only files from the site itself. Three things would otherwise reach out:
 
 * MathJax, which Sphinx loads from a CDN. We serve the one bundle the site
-  needs (``tex-chtml-full.js``: TeX input, HTML output and every TeX
-  extension, so nothing is fetched lazily) and the CommonHTML fonts it asks
-  for, copied from the ``django-static-mathjax`` package into
-  ``_static/mathjax``. The rest of that package (speech rule engine, SVG
-  output, the other entry points) is left out of the site.
+  needs (``tex-chtml.js``: TeX input and HTML output), the TeX extensions its
+  autoloader fetches when a page uses a rarer macro (``\\boldsymbol``,
+  ``\\cancel``, ...), and the CommonHTML fonts, copied from the
+  ``django-static-mathjax`` package into ``_static/mathjax``. A page downloads
+  only the bundle and the fonts and extensions it uses; the rest of that package
+  (speech-rule engine, SVG output, other entry points) is left out of the site.
 * myst-nb's ipywidgets loader (require.js and the html-manager from a CDN).
   ``_config.yml`` switches it off with ``nb_ipywidgets_js: {}``; here we also
   drop the widget-state JSON it embeds, which nothing on the site reads (the
@@ -25,6 +26,7 @@ Enable it with ``sphinx: extra_extensions: [mlcourse.sphinxext.offline]``.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -38,9 +40,14 @@ logger = logging.getLogger(__name__)
 
 # Where the static files live relative to the output's _static directory.
 MATHJAX_STATIC_DIR = "mathjax"
-MATHJAX_ENTRY = "tex-chtml-full.js"
-# MathJax resolves its fonts relative to the entry script: [mathjax]/output/...
+MATHJAX_ENTRY = "tex-chtml.js"
+# MathJax finds these relative to the entry script ([mathjax]/output/..., [tex]/...).
 MATHJAX_FONTS = Path("output", "chtml", "fonts", "woff-v2")
+MATHJAX_TEX_EXTENSIONS = Path("input", "tex", "extensions")
+# pydata-sphinx-theme loads Font Awesome twice: as a webfont through its stylesheet
+# (which draws every icon of the theme) and as a 1.5 MB script that exists only so
+# that a book can add custom SVG icons. This book adds none, so the script goes.
+FONTAWESOME_SCRIPT = re.compile(r'[ \t]*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>\n?')
 WIDGET_STATE_TYPE = "application/vnd.jupyter.widget-state+json"
 
 
@@ -129,15 +136,30 @@ def check_page_assets(app: Sphinx, pagename: str, templatename: str, context: di
 
 
 def copy_mathjax(app: Sphinx, exception: Exception | None) -> None:
-    """Copy the MathJax entry script and its fonts into ``_static/mathjax``."""
+    """Copy the MathJax entry script, its fonts and TeX extensions into ``_static/mathjax``."""
     if exception is not None or app.builder is None or app.builder.format != "html":
         return
     source = mathjax_source_dir()
     target = Path(app.builder.outdir, "_static", MATHJAX_STATIC_DIR)
-    (target / MATHJAX_FONTS).mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(target, ignore_errors=True)  # no stale files from an earlier layout
+    target.mkdir(parents=True)
     shutil.copy2(source / MATHJAX_ENTRY, target / MATHJAX_ENTRY)
-    for font in (source / MATHJAX_FONTS).glob("*.woff"):
-        shutil.copy2(font, target / MATHJAX_FONTS / font.name)
+    for folder, pattern in ((MATHJAX_FONTS, "*.woff"), (MATHJAX_TEX_EXTENSIONS, "**/*.js")):
+        for file in (source / folder).glob(pattern):
+            destination = target / folder / file.relative_to(source / folder)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(file, destination)
+
+
+def drop_fontawesome_script(app: Sphinx, exception: Exception | None) -> None:
+    """Remove the unused Font Awesome script from every page (see FONTAWESOME_SCRIPT)."""
+    if exception is not None or app.builder is None or app.builder.format != "html":
+        return
+    for page in Path(app.builder.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        stripped = FONTAWESOME_SCRIPT.sub("", text)
+        if stripped != text:
+            page.write_text(stripped, encoding="utf-8")
 
 
 def setup(app: Sphinx) -> dict:
@@ -147,4 +169,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("doctree-resolved", drop_thebe_config, priority=900)
     app.connect("html-page-context", check_page_assets, priority=900)
     app.connect("build-finished", copy_mathjax)
+    app.connect("build-finished", drop_fontawesome_script)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

@@ -6,11 +6,12 @@ test-artifacts/screenshots/ for a human to look at.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
-from conftest import GENERATED_PAGES, screenshot_path, site_pages
+from browser_site import GENERATED_PAGES, screenshot_path, site_pages
 
 # TeX that MathJax should have replaced: delimiters, or a command such as \theta.
 RAW_TEX = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\\[a-zA-Z]{2,}")
@@ -96,3 +97,85 @@ def test_search_finds_pages(open_page, site, query, expected_page):
     links = [results.nth(i).locator("a").first.get_attribute("href") for i in range(results.count())]
     assert any(expected_page in (href or "") for href in links), f"{query!r} found {links}"
     assert log.blocked == [] and log.console_errors == []
+
+
+# Total bytes of the page and of everything it loaded (same-origin, so sizes are exposed).
+PAGE_WEIGHT_JS = """() => {
+    const entries = [...performance.getEntriesByType('navigation'),
+                     ...performance.getEntriesByType('resource')];
+    return entries.reduce((total, e) => total + (e.decodedBodySize || 0), 0);
+}"""
+CHAPTER_BUDGET_BYTES = 3_000_000
+
+
+def test_chapter_pages_weigh_at_most_3_mb(open_page, page_path):
+    """A chapter page and all it loads (scripts, styles, fonts, figures) fit in 3 MB."""
+    if not page_path.startswith("chapters/"):
+        pytest.skip("the budget applies to chapter pages")
+    page, _ = open_page(page_path)
+    page.wait_for_load_state("networkidle")
+    weight = page.evaluate(PAGE_WEIGHT_JS)
+    assert weight <= CHAPTER_BUDGET_BYTES, f"{page_path} weighs {weight / 1e6:.2f} MB"
+
+
+def expected_polylines(data: dict, key: str) -> list[list[list[float]]]:
+    """The polylines of frame `key`, decoded from the widget's JSON as static.js should draw them.
+
+    Points are delta-encoded tenths of a pixel: [x0, y0, dx1, dy1, ...].
+    """
+    _, lines = data["frames"][key]
+    polylines = []
+    for _axes, _style, _label, path in lines:
+        for encoded in data["paths"][path]:
+            x = y = 0
+            points = []
+            for dx, dy in zip(encoded[0::2], encoded[1::2]):
+                x, y = x + dx, y + dy
+                points.append([x / 10, y / 10])
+            polylines.append(points)
+    return polylines
+
+
+DRAWN_JS = """root => [...root.querySelectorAll('g.mlcourse-widget-lines polyline')].map(
+    p => p.getAttribute('points').trim().split(/\\s+/).filter(s => s).map(xy => xy.split(',').map(Number)))"""
+
+
+def assert_shows_frame(widget, data: dict, key: str, where: str):
+    assert widget.get_attribute("data-frame-key") == key, where
+    drawn = widget.evaluate(DRAWN_JS)
+    expected = expected_polylines(data, key)
+    assert len(drawn) == len(expected), f"{where}: {len(drawn)} polylines drawn, frame has {len(expected)}"
+    for got, want in zip(drawn, expected):
+        assert len(got) == len(want) and all(
+            abs(g[0] - w[0]) < 1e-6 and abs(g[1] - w[1]) < 1e-6 for g, w in zip(got, want)
+        ), f"{where}: a polyline differs from the frame's data"
+    background = data["backgrounds"][data["frames"][key][0]]
+    assert widget.locator("img.mlcourse-widget-background").get_attribute("src") == background, where
+
+
+def test_widget_sliders_show_the_frame_of_their_value(open_page, page_path):
+    """Moving any slider of any mlcourse widget draws the precomputed frame for the new value."""
+    page, log = open_page(page_path)
+    widgets = page.locator("div.mlcourse-widget")
+    if widgets.count() == 0:
+        pytest.skip("no mlcourse widget on this page")
+    for w in range(widgets.count()):
+        widget = widgets.nth(w)
+        page.wait_for_function("root => root.getAttribute('data-ready') === 'true'", arg=widget.element_handle())
+        data = json.loads(widget.locator("script.mlcourse-widget-data").text_content())
+        sliders = widget.locator("input[type=range]")
+        default = [sliders.nth(i).input_value() for i in range(sliders.count())]
+        assert_shows_frame(widget, data, ",".join(default), f"{page_path} widget {w} at load")
+        for i in range(sliders.count()):
+            slider = sliders.nth(i)
+            labels = json.loads(slider.get_attribute("data-labels"))
+            for value in range(len(labels)):
+                slider.fill(str(value))
+                key = default.copy()
+                key[i] = str(value)
+                where = f"{page_path} widget {w} slider {slider.get_attribute('data-name')}={labels[value]}"
+                assert_shows_frame(widget, data, ",".join(key), where)
+                shown = slider.locator("xpath=..").locator("output").text_content()
+                assert shown == labels[value], where
+            slider.fill(default[i])
+    assert log.console_errors == [], log.console_errors

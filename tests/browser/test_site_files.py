@@ -1,0 +1,136 @@
+"""The files of the built website: nothing unpublished, nothing remote, buttons present.
+
+These read _build/html directly (no browser); `make book` builds it.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import pytest
+
+from browser_site import SITE, site_pages
+
+# Attributes through which a page makes the browser fetch something by itself.
+LOADING_ATTRIBUTES = {
+    "script": ["src"], "img": ["src", "srcset"], "iframe": ["src"], "source": ["src", "srcset"],
+    "video": ["src", "poster"], "audio": ["src"], "embed": ["src"], "object": ["data"],
+    "input": ["src"],
+}
+LOADING_LINK_RELS = {"stylesheet", "preload", "prefetch", "modulepreload", "icon", "manifest"}
+
+
+class LoadedUrls(HTMLParser):
+    """Collect the URLs an HTML page loads on its own (not the links a reader may click)."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        names = LOADING_ATTRIBUTES.get(tag, [])
+        if tag == "link" and LOADING_LINK_RELS & set((attrs.get("rel") or "").split()):
+            names = ["href"]
+        for name in names:
+            for value in (attrs.get(name) or "").split(","):
+                if value.strip():
+                    self.urls.append(value.strip().split()[0])
+
+
+def is_remote(url: str) -> bool:
+    parts = urlsplit(url)
+    return bool(parts.netloc) or parts.scheme in {"http", "https"}
+
+
+def page_text(path: str) -> str:
+    return (SITE / path).read_text(encoding="utf-8")
+
+
+def test_no_page_loads_anything_from_another_host(site, page_path):
+    parser = LoadedUrls()
+    parser.feed(page_text(page_path))
+    remote = [url for url in parser.urls if is_remote(url)]
+    assert remote == [], f"{page_path} loads from the network: {remote}"
+
+
+def test_no_stylesheet_imports_from_another_host(site):
+    offenders = [
+        str(css.relative_to(SITE))
+        for css in SITE.rglob("*.css")
+        if any(marker in css.read_text(encoding="utf-8", errors="replace")
+               for marker in ("url(http", "url('http", 'url("http', "@import url(http", '@import "http'))
+    ]
+    assert offenders == []
+
+
+def test_solutions_are_never_published(site):
+    published = [p for p in SITE.rglob("*") if "solutions" in p.relative_to(SITE).parts]
+    assert published == [], f"solutions/ is in the site: {published[:5]}"
+    leaked = []
+    for path in SITE.rglob("*"):
+        if path.is_file() and path.suffix in {".html", ".ipynb", ".md", ".txt", ".js", ".py"}:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if "BEGIN SOLUTION" in text or "BEGIN HIDDEN TESTS" in text:
+                leaked.append(str(path.relative_to(SITE)))
+    assert leaked == [], f"solution or hidden-test regions published in: {leaked}"
+
+
+def test_mathjax_is_served_from_the_site_and_only_what_it_needs(site):
+    mathjax = SITE / "_static" / "mathjax"
+    assert (mathjax / "tex-chtml.js").is_file()
+    files = [p.relative_to(mathjax).as_posix() for p in mathjax.rglob("*") if p.is_file()]
+    extra = [
+        f for f in files
+        if f != "tex-chtml.js"
+        and not f.startswith("output/chtml/fonts/woff-v2/")
+        and not f.startswith("input/tex/extensions/")
+    ]
+    assert extra == [], f"MathJax files the site does not use: {extra[:10]}"
+
+
+def test_pages_do_not_load_the_fontawesome_script(site):
+    """The theme's 1.5 MB icon script is dropped (its webfont draws the icons)."""
+    offenders = [p for p in site_pages() if "scripts/fontawesome.js" in page_text(p)]
+    assert offenders == []
+
+
+def chapter_pages() -> list[str]:
+    return [p for p in site_pages() if p.startswith("chapters/")] or ["<no chapter built>"]
+
+
+def exercise_pages() -> list[str]:
+    return [p for p in site_pages() if p.startswith("exercises/")]
+
+
+@pytest.mark.parametrize("chapter", chapter_pages())
+def test_chapter_pages_offer_download_and_launch(site, chapter):
+    """A reader can take any chapter away as a notebook, or open it on a hub or Binder."""
+    assert (SITE / chapter).is_file(), f"no chapter page in the site ({chapter})"
+    html = page_text(chapter)
+    notebook = "_sources/" + chapter.removesuffix(".html") + ".ipynb"
+    assert notebook in html and (SITE / notebook).is_file(), f"{chapter}: no .ipynb download"
+    assert "hub/user-redirect/git-pull" in html, f"{chapter}: no JupyterHub launch button"
+    assert "/v2/gh/" in html, f"{chapter}: no Binder launch button"
+
+
+@pytest.mark.parametrize("exercise", exercise_pages())
+def test_exercise_pages_are_shown_unexecuted(site, exercise):
+    """Released exercises appear as the student gets them: no outputs, stubs intact."""
+    html = page_text(exercise)
+    assert "cell_output" not in html, f"{exercise} shows outputs"
+    assert "NotImplementedError" in html
+
+
+def test_widgets_use_their_static_view_on_the_site(site):
+    """The website shows the text/html variant of mlcourse widgets, with no ipywidgets loader."""
+    for path in site_pages():
+        html = page_text(path)
+        assert "application/vnd.jupyter.widget-state+json" not in html, path
+        assert "application/vnd.jupyter.widget-view+json" not in html, path
+        assert "embed-amd.js" not in html and "require.min.js" not in html, path
+
+
+def test_the_site_uses_the_book_title(site):
+    assert "How deep networks are trained" in page_text("index.html")
