@@ -72,10 +72,21 @@ def test_golden_table_covers_every_optimizer():
 # One representative setting per optimizer for the generic properties below.
 TORCH_STYLE = {
     "sgd": {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1},
+    "adagrad": {"lr": 0.1, "lr_decay": 0.01, "weight_decay": 0.1, "initial_accumulator_value": 0.1},
+    "rmsprop": {"lr": 0.01, "momentum": 0.9, "centered": True, "weight_decay": 0.1},
+    "adadelta": {"lr": 0.5, "weight_decay": 0.1},
     "adam": {"lr": 0.1, "amsgrad": True, "weight_decay": 0.1},
     "adamw": {"lr": 0.1, "amsgrad": True},
+    "adamax": {"lr": 0.1, "weight_decay": 0.1},
+    "nadam": {"lr": 0.1, "weight_decay": 0.1, "decoupled_weight_decay": True},
 }
-ALL = {**TORCH_STYLE}
+TEXTBOOK = {"momentum": {"lr": 0.1, "beta": 0.9}, "nesterov": {"lr": 0.1, "beta": 0.9}}
+ALL = {**TORCH_STYLE, **TEXTBOOK}
+
+
+def test_every_public_optimizer_is_tested():
+    factories = {n for n in optim.__all__ if n[0].islower()}
+    assert factories == set(ALL)
 
 
 def _problem(shape, dtype, seed=0):
@@ -145,7 +156,7 @@ def test_non_contiguous_inputs(name):
     np.testing.assert_array_equal(got, expected)
 
 
-@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize("name", [*TORCH_STYLE, "momentum"])
 def test_lookahead_of_torch_style_optimizers_is_params(name):
     opt = getattr(optim, name)(**ALL[name])
     theta = np.ones(3)
@@ -180,6 +191,24 @@ ERRORS = [
     ("adam", {"weight_decay": -0.1}, ValueError, "invalid weight_decay = -0.1"),
     ("adam", {"amsgrad": 1}, TypeError, "invalid amsgrad = 1, expected True or False"),
     ("adamw", {"betas": (0.9, 1.5)}, ValueError, "invalid beta2 = 1.5, expected 0 <= beta2 < 1"),
+    ("adamw", {"lr": -1e-3}, ValueError, "invalid lr = -0.001, expected 0 <= lr"),
+    ("adamax", {"betas": (-0.1, 0.9)}, ValueError, "invalid beta1 = -0.1, expected 0 <= beta1 < 1"),
+    ("adamax", {"eps": float("nan")}, ValueError, "invalid eps = nan, expected 0 <= eps"),
+    ("nadam", {"momentum_decay": -0.004}, ValueError, "invalid momentum_decay = -0.004, expected 0 <= momentum_decay"),
+    ("nadam", {"decoupled_weight_decay": "no"}, TypeError, "invalid decoupled_weight_decay = 'no', expected True or False"),
+    ("adagrad", {"lr_decay": -0.1}, ValueError, "invalid lr_decay = -0.1, expected 0 <= lr_decay"),
+    ("adagrad", {"initial_accumulator_value": -1}, ValueError,
+     "invalid initial_accumulator_value = -1.0, expected 0 <= initial_accumulator_value"),
+    ("adagrad", {"eps": -1.0}, ValueError, "invalid eps = -1.0, expected 0 <= eps"),
+    ("rmsprop", {"alpha": 1.5}, ValueError, "invalid alpha = 1.5, expected 0 <= alpha <= 1"),
+    ("rmsprop", {"alpha": -0.1}, ValueError, "invalid alpha = -0.1, expected 0 <= alpha <= 1"),
+    ("rmsprop", {"momentum": -0.9}, ValueError, "invalid momentum = -0.9, expected 0 <= momentum"),
+    ("rmsprop", {"centered": None}, TypeError, "invalid centered = None, expected True or False"),
+    ("adadelta", {"rho": 1.01}, ValueError, "invalid rho = 1.01, expected 0 <= rho <= 1"),
+    ("adadelta", {"weight_decay": float("inf")}, ValueError, "invalid weight_decay = inf"),
+    ("momentum", {"lr": 0.1, "beta": 1.0}, ValueError, "invalid beta = 1.0, expected 0 <= beta < 1"),
+    ("nesterov", {"lr": -0.1}, ValueError, "invalid lr = -0.1, expected 0 <= lr"),
+    ("nesterov", {"lr": 0.1, "beta": -0.5}, ValueError, "invalid beta = -0.5, expected 0 <= beta < 1"),
 ]
 
 
@@ -252,3 +281,120 @@ def test_adamw_is_adam_with_decoupled_weight_decay_and_differs_from_l2():
     l2, _ = run(optim.adam(lr=0.05, weight_decay=0.2), theta, grad, 10)
     np.testing.assert_array_equal(decoupled, same)
     assert np.max(np.abs(decoupled - l2)) > 1e-3
+
+
+def test_adam_amsgrad_keeps_the_running_maximum_of_the_second_moment():
+    opt = optim.adam(lr=0.1, amsgrad=True)
+    theta, state, seen = np.zeros(2), opt.init(np.zeros(2)), []
+    for g in ([3.0, 0.1], [0.1, 0.1], [0.2, 5.0], [0.0, 0.0]):
+        theta, state = opt.update(theta, np.array(g), state)
+        seen.append(state.exp_avg_sq)
+    np.testing.assert_array_equal(state.max_exp_avg_sq, np.max(seen, axis=0))
+
+
+def test_epsilon_placement_keeps_zero_gradients_finite():
+    """eps outside the root (Adam, RMSprop, AdaGrad), inside it (Adadelta) or inside the
+    max (Adamax): a zero gradient at the first step gives a zero step, never 0/0."""
+    for name in TORCH_STYLE:
+        opt = getattr(optim, name)()
+        theta, _ = opt.update(np.ones(3), np.zeros(3), opt.init(np.ones(3)))
+        decayed = {"adamw": 1 - 1e-3 * 1e-2}.get(name, 1.0)
+        np.testing.assert_array_equal(theta, np.full(3, decayed), err_msg=name)
+
+
+def test_adagrad_learning_rate_decays_as_lr_over_one_plus_step_minus_one_times_lr_decay():
+    lr, lr_decay, s0, eps = 0.5, 0.25, 0.3, 1e-10
+    opt = optim.adagrad(lr=lr, lr_decay=lr_decay, initial_accumulator_value=s0, eps=eps)
+    theta, state, total = np.zeros(1), opt.init(np.zeros(1)), s0
+    for t, g in enumerate([2.0, -1.0, 0.5], start=1):
+        total += g * g
+        expected = theta - lr / (1 + (t - 1) * lr_decay) * g / (np.sqrt(total) + eps)
+        theta, state = opt.update(theta, np.array([g]), state)
+        np.testing.assert_allclose(theta, expected, rtol=1e-15)
+
+
+def test_rmsprop_centered_first_step_divides_by_the_standard_deviation():
+    """v = (1-α)g², ḡ = (1-α)g, so v - ḡ² = α(1-α)g² at the first step."""
+    alpha, lr, eps = 0.9, 0.01, 1e-8
+    g = np.array([2.0, -0.5])
+    opt = optim.rmsprop(lr=lr, alpha=alpha, eps=eps, centered=True)
+    theta, _ = opt.update(np.zeros(2), g, opt.init(np.zeros(2)))
+    np.testing.assert_allclose(theta, -lr * g / (np.sqrt(alpha * (1 - alpha)) * np.abs(g) + eps), rtol=1e-14)
+
+
+def test_adadelta_first_step_is_set_by_eps_inside_the_roots():
+    rho, eps, lr = 0.9, 1e-6, 1.0
+    g = np.array([3.0, -0.01])
+    opt = optim.adadelta(lr=lr, rho=rho, eps=eps)
+    theta, state = opt.update(np.zeros(2), g, opt.init(np.zeros(2)))
+    delta = np.sqrt(eps) / np.sqrt((1 - rho) * g**2 + eps) * g
+    np.testing.assert_allclose(theta, -lr * delta, rtol=1e-14)
+    np.testing.assert_allclose(state.acc_delta, (1 - rho) * delta**2, rtol=1e-14)
+
+
+def test_nadam_mu_product_is_the_product_of_the_momentum_schedule():
+    beta1, psi = 0.9, 4e-3
+    opt = optim.nadam(betas=(beta1, 0.999), momentum_decay=psi)
+    run_state = run(opt, np.ones(3), lambda x: x, 5)[1]
+    mus = [beta1 * (1 - 0.5 * 0.96 ** (t * psi)) for t in range(1, 6)]
+    np.testing.assert_allclose(run_state.mu_product, np.prod(mus), rtol=1e-15)
+    state32 = run(opt, np.ones(3, np.float32), lambda x: x, 5)[1]
+    assert state32.mu_product.dtype == np.float32  # as torch keeps it in its default dtype
+
+
+def test_adamax_uses_the_infinity_norm_with_eps_inside_the_max():
+    opt = optim.adamax(lr=0.1, betas=(0.9, 0.5), eps=1e-3)
+    _, state = opt.update(np.zeros(2), np.array([4.0, -1.0]), opt.init(np.zeros(2)))
+    np.testing.assert_array_equal(state.exp_inf, [4.001, 1.001])
+    _, state = opt.update(np.zeros(2), np.array([1.0, 3.0]), state)
+    np.testing.assert_array_equal(state.exp_inf, [2.0005, 3.001])
+
+
+# ---------------------------------------------------------------- textbook forms
+def test_textbook_momentum_is_torch_sgd_momentum_with_velocity_minus_lr_times_buffer():
+    """For a constant lr: the same θ at every step, and m = -lr·b."""
+    lr, beta = 0.05, 0.9
+    grad = golden_cases.PROBLEMS["logcosh"]
+    theta0 = golden_cases.THETA0
+    textbook, torch_form = optim.momentum(lr, beta), optim.sgd(lr=lr, momentum=beta)
+    a, sa, b, sb = theta0, textbook.init(theta0), theta0, torch_form.init(theta0)
+    for _ in range(60):
+        a, sa = textbook.update(a, grad(textbook.lookahead(a, sa)), sa)
+        b, sb = torch_form.update(b, grad(b), sb)
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(sa.velocity, -lr * sb.momentum_buffer, rtol=1e-12, atol=1e-12)
+
+
+def test_textbook_momentum_and_torch_momentum_differ_under_a_schedule():
+    """The identity needs a constant lr: torch rescales the whole buffer by the current lr."""
+    schedule = lambda t: 0.1 * 0.5**t  # noqa: E731
+    grad = golden_cases.PROBLEMS["quadratic"]
+    a, _ = run(optim.momentum(schedule, 0.9), golden_cases.THETA0, grad, 5)
+    b, _ = run(optim.sgd(lr=schedule, momentum=0.9), golden_cases.THETA0, grad, 5)
+    np.testing.assert_allclose(a[0], b[0], rtol=1e-15)  # the first step agrees
+    assert np.max(np.abs(a[-1] - b[-1])) > 1e-2
+
+
+def test_textbook_nesterov_lookahead_points_are_torch_nesterov_params():
+    """torch's sgd(nesterov=True) holds φ = θ + βm, the point where the gradient is taken."""
+    lr, beta = 0.05, 0.9
+    grad = golden_cases.PROBLEMS["logcosh"]
+    theta0 = golden_cases.THETA0
+    textbook, torch_form = optim.nesterov(lr, beta), optim.sgd(lr=lr, momentum=beta, nesterov=True)
+    theta, state, phi, torch_state = theta0, textbook.init(theta0), theta0, torch_form.init(theta0)
+    for _ in range(60):
+        theta, state = textbook.update(theta, grad(textbook.lookahead(theta, state)), state)
+        phi, torch_state = torch_form.update(phi, grad(phi), torch_state)
+        np.testing.assert_allclose(textbook.lookahead(theta, state), phi, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(state.velocity, -lr * torch_state.momentum_buffer, rtol=1e-12, atol=1e-12)
+    assert np.max(np.abs(theta - phi)) > 1e-6  # the points themselves differ
+
+
+def test_nesterov_lookahead_is_theta_plus_beta_m_and_differs_from_momentum():
+    opt = optim.nesterov(0.1, beta=0.5)
+    state = optim.MomentumState(step=3, velocity=np.array([1.0, -2.0]))
+    np.testing.assert_array_equal(opt.lookahead(np.zeros(2), state), [0.5, -1.0])
+    np.testing.assert_array_equal(opt.lookahead(np.zeros(2, np.float32), state).dtype, np.float32)
+    a, _ = run(optim.momentum(0.1, 0.9), golden_cases.THETA0, golden_cases.PROBLEMS["logcosh"], 10)
+    b, _ = run(optim.nesterov(0.1, 0.9), golden_cases.THETA0, golden_cases.PROBLEMS["logcosh"], 10)
+    assert np.max(np.abs(a - b)) > 1e-3

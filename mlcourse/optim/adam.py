@@ -135,3 +135,145 @@ def adamw(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=Fals
     (torch multiplies λ by the current η, as the paper's schedule multiplier does.)
     """
     return adam(lr, betas, eps, weight_decay, amsgrad, decoupled_weight_decay=True)
+
+
+class AdamaxState(NamedTuple):
+    step: int  # updates done so far
+    exp_avg: np.ndarray  # m, first moment
+    exp_inf: np.ndarray  # u, exponentially weighted infinity norm
+
+
+def adamax(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    r"""Adamax (Kingma & Ba, 2015, section 7), exactly as ``torch.optim.Adamax``.
+
+    .. math::
+       \begin{aligned}
+       &\textbf{input: } \eta \text{ (lr)},\ \beta_1, \beta_2 \text{ (betas)},\ \theta_0,
+            \ \epsilon \text{ (eps)},\ \lambda \text{ (weight\_decay)} \\
+       &\textbf{initialize: } m_0 \leftarrow 0,\ u_0 \leftarrow 0 \\
+       &\textbf{for } t = 1, 2, \ldots \textbf{ do} \\
+       &\quad g_t \leftarrow \nabla L(\theta_{t-1}) + \lambda\theta_{t-1} \\
+       &\quad m_t \leftarrow \beta_1 m_{t-1} + (1-\beta_1) g_t \\
+       &\quad u_t \leftarrow \max(\beta_2 u_{t-1},\ |g_t| + \epsilon) \\
+       &\quad \theta_t \leftarrow \theta_{t-1} - \frac{\eta}{1-\beta_1^t}\,\frac{m_t}{u_t}
+       \end{aligned}
+
+    Adam with the :math:`L^2` norm of past gradients replaced by the :math:`L^\infty`
+    norm: :math:`u_t` needs no bias correction. Conventions: ε sits *inside* the
+    maximum, added to :math:`|g_t|` (the paper has no ε; adding it outside,
+    :math:`m/(u+\epsilon)`, would be another method); ``weight_decay`` is L2 (added
+    to the gradient). torch's ``maximize``, ``foreach``, ``capturable`` and
+    ``differentiable`` flags are omitted.
+    """
+    lr_at, beta1, beta2, eps, weight_decay = _check_common(lr, betas, eps, weight_decay)
+
+    def init(params):
+        zeros = np.zeros_like(as_params(params))
+        return AdamaxState(step=0, exp_avg=zeros, exp_inf=zeros)
+
+    def update(params, grads, state):
+        params, grads = check_update(params, grads, state, AdamaxState)
+        lr, step = lr_at(state.step), state.step + 1
+        clr = lr / (1 - beta1**step)
+        new_params, new_m, new_u = empty(params, 3)
+
+        def kernel(theta, g, m, u, out_theta, out_m, out_u, work):
+            g = l2_into(work, g, theta, weight_decay)
+            ema_into(out_m, m, g, beta1)
+            np.multiply(u, beta2, out=out_u)
+            np.abs(g, out=out_theta)  # out_theta as scratch for |g| + eps
+            np.add(out_theta, eps, out=out_theta)
+            np.maximum(out_u, out_theta, out=out_u)
+            np.multiply(out_m, -clr, out=out_theta)
+            np.divide(out_theta, out_u, out=out_theta)
+            np.add(theta, out_theta, out=out_theta)
+
+        blockwise(kernel, [params, grads, state.exp_avg, state.exp_inf], [new_params, new_m, new_u], scratch=1)
+        return new_params, AdamaxState(step, new_m, new_u)
+
+    return Optimizer(init, update, same_point)
+
+
+class NAdamState(NamedTuple):
+    step: int  # updates done so far
+    mu_product: np.floating  # product of the momentum coefficients mu_1 ... mu_t
+    exp_avg: np.ndarray  # m, first moment
+    exp_avg_sq: np.ndarray  # v, second moment
+
+
+def nadam(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-3,
+          decoupled_weight_decay=False):
+    r"""NAdam (Dozat, 2016), exactly as ``torch.optim.NAdam``: Adam with Nesterov momentum.
+
+    .. math::
+       \begin{aligned}
+       &\textbf{input: } \eta \text{ (lr)},\ \beta_1, \beta_2 \text{ (betas)},\ \theta_0,
+            \ \epsilon,\ \lambda \text{ (weight\_decay)},\ \psi \text{ (momentum\_decay)} \\
+       &\textbf{initialize: } m_0 \leftarrow 0,\ v_0 \leftarrow 0,\ \Pi_0 \leftarrow 1 \\
+       &\textbf{for } t = 1, 2, \ldots \textbf{ do} \\
+       &\quad g_t \leftarrow \nabla L(\theta_{t-1}) \\
+       &\quad \textbf{if } \textit{decoupled\_weight\_decay}:\
+            \theta_{t-1} \leftarrow \theta_{t-1}(1 - \eta\lambda)
+            \quad\textbf{else: } g_t \leftarrow g_t + \lambda\theta_{t-1} \\
+       &\quad \mu_t \leftarrow \beta_1\bigl(1 - \tfrac12 0.96^{t\psi}\bigr),\quad
+              \mu_{t+1} \leftarrow \beta_1\bigl(1 - \tfrac12 0.96^{(t+1)\psi}\bigr),\quad
+              \Pi_t \leftarrow \Pi_{t-1}\mu_t \\
+       &\quad m_t \leftarrow \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad
+              v_t \leftarrow \beta_2 v_{t-1} + (1-\beta_2) g_t^2 \\
+       &\quad \hat m_t \leftarrow \frac{(1-\mu_t)\, g_t}{1-\Pi_t}
+              + \frac{\mu_{t+1}\, m_t}{1-\Pi_t\mu_{t+1}},\quad
+              \hat v_t \leftarrow \frac{v_t}{1-\beta_2^t} \\
+       &\quad \theta_t \leftarrow \theta_{t-1} - \eta\,\frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}
+       \end{aligned}
+
+    Conventions: the Nesterov look-ahead is folded into the step (the current
+    gradient enters with weight :math:`1-\mu_t`, the momentum with the *next*
+    coefficient :math:`\mu_{t+1}`), so the gradient is still taken at θ, as in
+    torch's SGD-Nesterov; the momentum coefficient :math:`\mu_t` warms up from
+    :math:`\beta_1/2` towards :math:`\beta_1` at a rate set by ψ (Dozat's schedule),
+    and :math:`\Pi_t` (torch's ``mu_product``) is its running product, used for
+    bias correction. ε is outside the square root. ``weight_decay`` is L2 unless
+    ``decoupled_weight_decay=True`` (AdamW-style, "NAdamW"). ``mu_product`` is kept
+    in the parameters' dtype, as torch keeps it in its default dtype (set
+    ``torch.set_default_dtype(torch.float64)`` to compare float64 runs). torch's
+    ``maximize``, ``foreach``, ``capturable`` and ``differentiable`` flags are omitted.
+    """
+    lr_at, beta1, beta2, eps, weight_decay = _check_common(lr, betas, eps, weight_decay)
+    momentum_decay = check_range("momentum_decay", momentum_decay, 0)
+    decoupled = check_flag("decoupled_weight_decay", decoupled_weight_decay)
+
+    def mu(t):
+        return beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
+
+    def init(params):
+        zeros = np.zeros_like(as_params(params))
+        return NAdamState(step=0, mu_product=zeros.dtype.type(1.0), exp_avg=zeros, exp_avg_sq=zeros)
+
+    def update(params, grads, state):
+        params, grads = check_update(params, grads, state, NAdamState)
+        lr, step = lr_at(state.step), state.step + 1
+        bias_correction2 = 1 - beta2**step
+        mu_now, mu_next = mu(step), mu(step + 1)
+        mu_product = state.mu_product * params.dtype.type(mu_now)  # rounded like torch's
+        grad_weight = -lr * (1.0 - mu_now) / (1.0 - float(mu_product))
+        avg_weight = (-lr * mu_next) / (1.0 - float(mu_product) * mu_next)
+        new_params, new_m, new_v = empty(params, 3)
+
+        def kernel(theta, g, m, v, out_theta, out_m, out_v, work, denom):
+            theta, g = _decay(theta, g, lr, weight_decay, decoupled, out_theta, work)
+            _moments(g, m, v, beta1, beta2, out_m, out_v, denom)
+            np.divide(out_v, bias_correction2, out=denom)
+            np.sqrt(denom, out=denom)
+            np.add(denom, eps, out=denom)
+            # two steps, as torch's two addcdiv_: the gradient's, then the momentum's
+            np.multiply(g, grad_weight, out=work)
+            np.divide(work, denom, out=work)
+            np.add(theta, work, out=out_theta)
+            np.multiply(out_m, avg_weight, out=work)
+            np.divide(work, denom, out=work)
+            np.add(out_theta, work, out=out_theta)
+
+        blockwise(kernel, [params, grads, state.exp_avg, state.exp_avg_sq], [new_params, new_m, new_v], scratch=2)
+        return new_params, NAdamState(step, mu_product, new_m, new_v)
+
+    return Optimizer(init, update, same_point)
