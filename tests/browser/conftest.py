@@ -25,6 +25,9 @@ def pytest_generate_tests(metafunc):
     if "page_path" in metafunc.fixturenames:
         pages = site_pages() or ["<site not built>"]
         metafunc.parametrize("page_path", pages)
+    if "chapter_path" in metafunc.fixturenames:
+        chapters = [p for p in site_pages() if p.startswith("chapters/")] or ["<no chapter built>"]
+        metafunc.parametrize("chapter_path", chapters)
 
 
 @pytest.fixture(scope="session")

@@ -108,14 +108,13 @@ PAGE_WEIGHT_JS = """() => {
 CHAPTER_BUDGET_BYTES = 3_000_000
 
 
-def test_chapter_pages_weigh_at_most_3_mb(open_page, page_path):
+def test_chapter_pages_weigh_at_most_3_mb(open_page, site, chapter_path):
     """A chapter page and all it loads (scripts, styles, fonts, figures) fit in 3 MB."""
-    if not page_path.startswith("chapters/"):
-        pytest.skip("the budget applies to chapter pages")
-    page, _ = open_page(page_path)
+    assert (site / chapter_path).is_file(), "no chapter page in the built site"
+    page, _ = open_page(chapter_path)
     page.wait_for_load_state("networkidle")
     weight = page.evaluate(PAGE_WEIGHT_JS)
-    assert weight <= CHAPTER_BUDGET_BYTES, f"{page_path} weighs {weight / 1e6:.2f} MB"
+    assert weight <= CHAPTER_BUDGET_BYTES, f"{chapter_path} weighs {weight / 1e6:.2f} MB"
 
 
 def expected_polylines(data: dict, key: str) -> list[list[list[float]]]:
