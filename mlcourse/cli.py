@@ -1,0 +1,78 @@
+"""The ``mlcourse`` command: ``mlcourse grade`` and ``mlcourse release``, run at the course root.
+
+    mlcourse release [ASSIGNMENT ...]       regenerate exercises/ from solutions/
+    mlcourse grade ASSIGNMENT SUBMISSIONS [--jobs N] [--out DIR] [--timeout S] [--memory MB]
+
+See ``guide/instructors.md`` for a walk-through.
+"""
+
+import argparse
+import os
+import sys
+
+
+def _parser():
+    parser = argparse.ArgumentParser(prog="mlcourse", description="Course tools: release and grade exercises.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    release = commands.add_parser("release", help="regenerate exercises/ from solutions/ (nbgrader generate_assignment)")
+    release.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all of solutions/")
+    release.add_argument("--root", default=".", help="course root (default: the current directory)")
+
+    grade = commands.add_parser("grade", help="autograde a folder of submissions")
+    grade.add_argument("assignment", metavar="ASSIGNMENT", help="e.g. ex01_losses")
+    grade.add_argument("submissions", metavar="SUBMISSIONS",
+                       help="nbgrader layout <student>/<assignment>/*.ipynb, or loose .ipynb/.zip files from an LMS")
+    grade.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="parallel workers (default: cores)")
+    grade.add_argument("--out", default=None, help="output folder (default: grades/<assignment>)")
+    grade.add_argument("--timeout", type=int, default=None,
+                       help="seconds per cell (default: ExecutePreprocessor.timeout of nbgrader_config.py)")
+    grade.add_argument("--memory", type=int, default=2048, help="memory limit per kernel in MiB (default 2048)")
+    grade.add_argument("--max-output", type=int, default=1_000_000, help="bytes of output per cell (default 1e6)")
+    grade.add_argument("--root", default=".", help="course root (default: the current directory)")
+    grade.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def _configured_timeout(root):
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=root).load_config()
+    return int(config.ExecutePreprocessor.get("timeout", 60))
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    root = os.path.abspath(args.root)
+    if not os.path.exists(os.path.join(root, "nbgrader_config.py")):
+        print(f"mlcourse: no nbgrader_config.py in {root}; run at the course root or pass --root", file=sys.stderr)
+        return 2
+    if args.command == "release":
+        from mlcourse.grading.release import release
+
+        for path in release(root, args.assignments or None):
+            print(os.path.relpath(path, root))
+        return 0
+
+    from mlcourse.grading.batch import grade
+
+    if args.jobs < 1:
+        print(f"mlcourse: invalid --jobs = {args.jobs}, expected >= 1", file=sys.stderr)
+        return 2
+    if not os.path.isdir(args.submissions):
+        print(f"mlcourse: invalid SUBMISSIONS = {args.submissions!r}: not a folder", file=sys.stderr)
+        return 2
+    out = args.out or os.path.join("grades", args.assignment)
+    timeout = args.timeout or _configured_timeout(root)
+    results = grade(root, args.assignment, args.submissions, out, jobs=args.jobs, timeout=timeout,
+                    memory_mb=args.memory, max_output_bytes=args.max_output, progress=not args.quiet)
+    flagged = [r for r in results if r["status"] != ["ok"]]
+    print(f"graded {len(results)} submissions of {args.assignment} -> {os.path.join(out, 'grades.csv')}")
+    for r in flagged:
+        print(f"  {r['student']}: {'+'.join(r['status'])} ({r.get('score', 0):g}/{r.get('max_score', 0):g})"
+              + "".join(f"\n    {note}" for note in r.get("notes", [])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

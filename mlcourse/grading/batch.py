@@ -1,0 +1,178 @@
+"""``mlcourse grade``: autograde a folder of submissions in parallel, robustly.
+
+1. A *template* course directory is made once: ``nbgrader_config.py`` and
+   ``solutions/<assignment>`` are copied and ``nbgrader generate_assignment`` fills
+   its gradebook.
+2. Each submission is graded by its own ``python -m mlcourse.grading.worker`` process
+   in a fresh copy of the template (own gradebook, own kernel spec with a memory
+   limit), ``jobs`` at a time. A worker that fails for the grader's own reasons
+   (kernel did not start, port taken) is retried; one that hangs is killed after a
+   wall-clock limit. Nothing a submission does reaches another's result.
+3. Results are cached by content hash in ``OUT/.cache``: a rerun grades only new or
+   changed submissions and those whose grading failed (``grader_error``).
+4. ``OUT`` receives ``grades.csv``, ``feedback/<student>/*.html``, ``summary.png`` and
+   ``results.json``.
+"""
+
+import concurrent.futures
+import json
+import os
+import queue
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+from .release import tool_env
+from .report import write_reports
+from .submissions import content_hash, discover, match_notebooks
+
+GRADER_VERSION = "1"  # bump to invalidate cached results when grading changes
+
+
+def prepare_template(root, assignment, folder):
+    """A course directory with the assignment in its gradebook; returns its notebook names."""
+    source = os.path.join(root, "solutions", assignment)
+    if not os.path.isdir(source):
+        raise ValueError(f"invalid assignment = {assignment!r}: no folder {source}")
+    if os.path.exists(folder):
+        shutil.rmtree(folder)
+    os.makedirs(folder)
+    shutil.copy(os.path.join(root, "nbgrader_config.py"), folder)
+    shutil.copytree(source, os.path.join(folder, "solutions", assignment),
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    run = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
+                          f"--CourseDirectory.root={folder}"], cwd=folder, capture_output=True, text=True,
+                         env=tool_env())
+    if run.returncode != 0:
+        raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{run.stderr[-3000:]}")
+    return sorted(os.path.splitext(f)[0] for f in os.listdir(os.path.join(folder, "solutions", assignment))
+                  if f.endswith(".ipynb"))
+
+
+def _run_worker(job, wall_clock, attempts=3):
+    """Run one worker process (retrying grader-side failures); return its result dict."""
+    result = {"status": ["grader_error"], "notes": ["the worker did not report"]}
+    for attempt in range(attempts):
+        course_dir = job["course_dir"]
+        if os.path.exists(course_dir):
+            shutil.rmtree(course_dir, ignore_errors=True)
+        shutil.copytree(job["template"], course_dir)
+        job_path = os.path.join(os.path.dirname(course_dir), "job.json")
+        job["result_path"] = os.path.join(os.path.dirname(course_dir), "result.json")
+        if os.path.exists(job["result_path"]):
+            os.remove(job["result_path"])
+        with open(job_path, "w") as f:
+            json.dump(job, f)
+        process = subprocess.Popen([sys.executable, "-m", "mlcourse.grading.worker", job_path],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   start_new_session=True, env=tool_env())
+        try:
+            process.wait(timeout=wall_clock)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            return {"status": ["timeout"], "notes": [f"grading took longer than {wall_clock:.0f} s and was "
+                                                     "stopped; scored 0"]}
+        if os.path.exists(job["result_path"]):
+            with open(job["result_path"]) as f:
+                result = json.load(f)
+        else:
+            result = {"status": ["grader_error"],
+                      "notes": [f"the worker exited with code {process.returncode} without a result"]}
+        if "grader_error" not in result["status"]:
+            return result
+        time.sleep(0.5 + attempt)  # e.g. a kernel port collision: try again
+    return result
+
+
+def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048,
+          max_output_bytes=1_000_000, progress=True):
+    """Grade every submission of ``assignment`` in ``submissions``; write reports to ``out``.
+
+    Returns the list of result dicts, sorted by student.
+    """
+    root, out = os.path.abspath(root), os.path.abspath(out)
+    os.makedirs(out, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="mlcourse-grade-")
+    cache_dir = os.path.join(out, ".cache", assignment)
+    os.makedirs(cache_dir, exist_ok=True)
+    try:
+        template = os.path.join(work, "template")
+        notebooks = prepare_template(root, assignment, template)
+        with open(os.path.join(root, "solutions", assignment, f"{notebooks[0]}.ipynb"), "rb") as f:
+            source_digest = content_hash([f.name])
+        settings = (GRADER_VERSION, source_digest, timeout, memory_mb, max_output_bytes)
+        results, pending = {}, []
+        for submission in discover(submissions, assignment, notebooks):
+            digest = content_hash(submission.files, *settings)
+            cached = os.path.join(cache_dir, f"{submission.student}.json")
+            if os.path.exists(cached):
+                with open(cached) as f:
+                    previous = json.load(f)
+                if previous.get("hash") == digest and "grader_error" not in previous["status"]:
+                    results[submission.student] = previous
+                    continue
+            pending.append((submission, digest, cached))
+
+        slots = queue.Queue()
+        for index in range(max(1, jobs)):
+            slots.put(index)
+        # generous: every cell may use its full timeout, plus start-up and feedback
+        wall_clock = timeout * 12 + 120
+
+        def run(item):
+            submission, digest, cached = item
+            slot = slots.get()
+            try:
+                slot_dir = os.path.join(work, f"worker-{slot}")
+                matched = match_notebooks(submission, notebooks, os.path.join(slot_dir, "unpacked", submission.student))
+                job = {"template": template, "course_dir": os.path.join(slot_dir, "course"),
+                       "assignment": assignment, "student": submission.student, "notebooks": matched,
+                       "timeout": timeout, "memory_bytes": memory_mb * 2**20,
+                       "max_output_bytes": max_output_bytes, "key": secrets.token_hex(16)}
+                result = _run_worker(job, wall_clock)
+                result.update(student=submission.student, assignment=assignment, hash=digest,
+                              files=[os.path.basename(p) for p in submission.files])
+                result["feedback"] = _keep_feedback(result.get("feedback", []), out, submission.student)
+                with open(cached, "w") as f:
+                    json.dump(result, f, indent=1)
+                return result
+            finally:
+                shutil.rmtree(os.path.join(work, f"worker-{slot}"), ignore_errors=True)
+                slots.put(slot)
+
+        bar = None
+        if progress and pending:
+            from tqdm import tqdm
+            bar = tqdm(total=len(pending), desc=f"grading {assignment}", unit="submission")
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            for future in concurrent.futures.as_completed([pool.submit(run, item) for item in pending]):
+                result = future.result()
+                results[result["student"]] = result
+                if bar:
+                    bar.set_postfix_str(f"{result['student']}: {'+'.join(result['status'])}")
+                    bar.update()
+        if bar:
+            bar.close()
+        ordered = [results[s] for s in sorted(results)]
+        write_reports(ordered, out, assignment)
+        return ordered
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _keep_feedback(paths, out, student):
+    """Copy a worker's feedback HTML into ``out/feedback/<student>/``; return the new paths."""
+    kept = []
+    folder = os.path.join(out, "feedback", student)
+    for path in paths:
+        if os.path.exists(path):
+            os.makedirs(folder, exist_ok=True)
+            target = os.path.join(folder, os.path.basename(path))
+            shutil.copy(path, target)
+            kept.append(os.path.relpath(target, out))
+    return kept

@@ -1,0 +1,64 @@
+"""``GuardedExecute``: nbgrader's Execute preprocessor, hardened for hostile notebooks.
+
+nbgrader already interrupts a cell that runs past ``timeout`` and records the error.
+Two more failures must not stop a batch or lose the cells already graded:
+
+* **The kernel dies** (``os._exit``, a segfault): nbgrader would abandon the whole
+  submission. Here the cell that killed it and every later code cell get an error
+  output (so their tests score zero) and the cells before keep their scores.
+* **A flood of output** (a print in an endless loop): each cell may send at most
+  ``max_output_bytes``; past that its output is dropped, the kernel interrupted, and
+  an ``OutputLimitExceeded`` error recorded.
+"""
+
+import asyncio
+import json
+
+from nbclient.exceptions import DeadKernelError
+from nbformat.v4 import new_output
+from traitlets import Integer
+
+from nbgrader.preprocessors import Execute
+
+KERNEL_DIED = "KernelDied"
+OUTPUT_LIMIT = "OutputLimitExceeded"
+
+
+def _error(ename, evalue):
+    return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+class GuardedExecute(Execute):
+    max_output_bytes = Integer(1_000_000, help="Output a single cell may produce, in bytes.").tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._kernel_dead = False
+        return super().preprocess(nb, resources, km)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code" or not cell.source.strip():
+            return cell, resources
+        if self._kernel_dead:
+            cell.outputs = [_error(KERNEL_DIED, "not run: the kernel died in an earlier cell")]
+            return cell, resources
+        self._cell_bytes = 0
+        self._cell_limited = False
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            self._kernel_dead = True
+            cell.outputs.append(_error(
+                KERNEL_DIED, "the kernel died while running this cell (os._exit, a crash, "
+                "or memory exhausted); later cells were not run"))
+            return cell, resources
+
+    def output(self, outs, msg, display_id, cell_index):
+        self._cell_bytes += len(json.dumps(msg.get("content", {})))
+        if self._cell_bytes <= self.max_output_bytes:
+            return super().output(outs, msg, display_id, cell_index)
+        if not self._cell_limited:
+            self._cell_limited = True
+            outs.append(_error(OUTPUT_LIMIT, f"the cell printed more than {self.max_output_bytes} "
+                               "bytes; the rest was dropped and the cell interrupted"))
+            asyncio.ensure_future(self.km.interrupt_kernel())
+        return None

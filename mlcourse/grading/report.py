@@ -1,0 +1,62 @@
+"""What ``mlcourse grade`` writes: grades.csv, results.json and summary.png."""
+
+import csv
+import json
+import os
+
+
+def write_reports(results, out, assignment):
+    """Write the CSV (one row per student), the full results and the summary figure."""
+    cells = sorted({name for r in results for name in r.get("cells", {})}, key=_cell_order(results))
+    with open(os.path.join(out, "grades.csv"), "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student", "assignment", "score", "max_score", "status", *cells])
+        for r in results:
+            writer.writerow([r["student"], assignment, _number(r.get("score", 0.0)),
+                             _number(r.get("max_score", 0.0)), "+".join(r["status"]),
+                             *[_number(r.get("cells", {}).get(c, 0.0)) for c in cells]])
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump(results, f, indent=1, sort_keys=True)
+    if results:
+        write_summary_figure(results, cells, os.path.join(out, "summary.png"), assignment)
+
+
+def _cell_order(results):
+    """Cells in notebook order (as the first complete result lists them)."""
+    order = {}
+    for r in results:
+        for name in r.get("cells", {}):
+            order.setdefault(name, len(order))
+    return lambda name: order[name]
+
+
+def _number(value):
+    return f"{float(value):g}"
+
+
+def write_summary_figure(results, cells, path, assignment):
+    """Score distribution and, per test cell, the share of students who passed it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [1, 1.6]})
+    top = max((r.get("max_score") or 0) for r in results) or 1
+    scores = [r.get("score", 0.0) for r in results]
+    left.hist(scores, bins=min(20, max(5, int(top) + 1)), range=(0, top), color="#4c72b0", edgecolor="white")
+    left.set(title=f"{assignment}: scores of {len(results)} submissions", xlabel=f"score (out of {top:g})",
+             ylabel="students")
+    maxima = {}
+    for r in results:
+        for name, value in r.get("cells", {}).items():
+            maxima[name] = max(maxima.get(name, 0.0), value)
+    rates = [sum(1 for r in results if maxima[c] > 0 and r.get("cells", {}).get(c, 0.0) >= maxima[c])
+             / len(results) for c in cells]
+    right.barh(range(len(cells)), rates, color="#55a868")
+    right.set_yticks(range(len(cells)), cells, fontsize=8)
+    right.invert_yaxis()
+    right.set(xlim=(0, 1), title="pass rate per test cell", xlabel="share of students with full points")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

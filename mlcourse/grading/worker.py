@@ -1,0 +1,232 @@
+"""Grade ONE submission in its own course directory: ``python -m mlcourse.grading.worker JOB``.
+
+``mlcourse grade`` runs one such process per submission, in a fresh copy of a template
+course directory (own gradebook, own kernel spec), so that nothing a submission does,
+not even crashing this process, reaches another student's result. ``JOB`` is a JSON
+file naming the course directory, the student, the notebooks to grade and the limits;
+the result is written as JSON next to it.
+
+Steps: read each notebook (invalid JSON -> ``invalid_notebook``), compare its locked
+cells with the gradebook's checksums (edited or deleted -> ``tests_modified``; nbgrader
+restores them), autograde with :class:`~mlcourse.grading.execute.GuardedExecute`,
+read the scores, void test cells that passed without a signed receipt or raised a
+tampering error (``tampered``), then write feedback HTML.
+"""
+
+import json
+import os
+import re
+import sys
+
+import nbformat
+
+from ._integrity import TAMPER_MARKER, receipt_valid
+from .execute import KERNEL_DIED, OUTPUT_LIMIT
+
+# Statuses, most serious first; a result lists every one that applies.
+STATUSES = ("grader_error", "invalid_notebook", "missing", "tampered", "kernel_died", "memory",
+            "timeout", "output_limit", "tests_modified")
+_ERROR_STATUS = {"CellTimeoutError": "timeout", KERNEL_DIED: "kernel_died", "DeadKernelError": "kernel_died",
+                 "MemoryError": "memory", OUTPUT_LIMIT: "output_limit"}
+_RECEIPT = re.compile(r"\[receipt (\w+):(\d+):([0-9a-f]{16})\]")
+
+
+def write_kernel_spec(course_dir, key, memory_bytes):
+    """A ``python3`` kernel spec in the worker's own data dir, using our launcher."""
+    folder = os.path.join(course_dir, "jupyter_data", "kernels", "python3")
+    os.makedirs(folder, exist_ok=True)
+    env = {"MLCOURSE_GRADER_KEY": key, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+           "MKL_NUM_THREADS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    if memory_bytes:
+        env["MLCOURSE_KERNEL_MEMORY"] = str(int(memory_bytes))
+    spec = {"argv": [sys.executable, "-m", "mlcourse.grading.kernel_launcher", "-f", "{connection_file}"],
+            "display_name": "Python 3 (mlcourse grader)", "language": "python", "env": env}
+    with open(os.path.join(folder, "kernel.json"), "w") as f:
+        json.dump(spec, f)
+    return os.path.join(course_dir, "jupyter_data")
+
+
+def read_notebook(path):
+    """The notebook at ``path``, or None if it is not a valid notebook."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+        return nb
+    except Exception:
+        return None
+
+
+def modified_tests(nb, release, source_cells=()):
+    """grade_ids of the release's locked cells that were deleted or edited in ``nb``.
+
+    Compared, by nbgrader's own cell checksum, with the *release* (what the student
+    received: hidden tests removed) or with the source (the instructor's own version).
+    """
+    from nbgrader.utils import compute_checksum, is_locked
+
+    def checksums(notebook):
+        found = {}
+        for cell in notebook.cells:
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if grade_id and grade_id not in found:
+                try:
+                    found[grade_id] = (is_locked(cell), compute_checksum(cell))
+                except Exception:
+                    found[grade_id] = (False, None)
+        return found
+
+    submitted = checksums(nb)
+    source = {cell.name: cell.checksum for cell in source_cells}
+    return [grade_id for grade_id, (locked, checksum) in checksums(release).items()
+            if locked and submitted.get(grade_id, (None, None))[1] not in (checksum, source.get(grade_id))]
+
+
+def scan_outputs(nb):
+    """Per grade_id: (set of statuses from error outputs, list of receipts, tamper message)."""
+    found = {}
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        statuses, receipts, tamper = set(), [], None
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                if output.get("ename") in _ERROR_STATUS:
+                    statuses.add(_ERROR_STATUS[output["ename"]])
+                if TAMPER_MARKER in str(output.get("evalue", "")):
+                    statuses.add("tampered")
+                    tamper = str(output["evalue"])
+            text = output.get("text", "")
+            receipts += _RECEIPT.findall(text if isinstance(text, str) else "".join(text))
+        if grade_id:
+            found[grade_id] = (statuses, receipts, tamper)
+        elif statuses:
+            found.setdefault(f"_cell{len(found)}", (statuses, [], tamper))
+    return found
+
+
+def grade(job):
+    from traitlets.config.loader import PyFileConfigLoader
+
+    course_dir, assignment, student = job["course_dir"], job["assignment"], job["student"]
+    os.environ["JUPYTER_DATA_DIR"] = write_kernel_spec(course_dir, job["key"], job.get("memory_bytes"))
+    os.environ["JUPYTER_PATH"] = os.environ["JUPYTER_DATA_DIR"]
+    os.chdir(course_dir)
+
+    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,
+                                        SaveAutoGrades)
+    from .execute import GuardedExecute
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=course_dir).load_config()
+    config.CourseDirectory.root = course_dir
+    config.Execute.timeout = job["timeout"]
+    config.ExecutePreprocessor.timeout = job["timeout"]
+    config.GuardedExecute.max_output_bytes = job["max_output_bytes"]
+    config.Autograde.autograde_preprocessors = [GuardedExecute, IgnorePattern, ClearMetadataPreprocessor,
+                                                LimitOutput, SaveAutoGrades, AssignLatePenalties,
+                                                CheckCellMetadata]
+    coursedir = CourseDirectory(config=config)
+    db_url, course_id = coursedir.db_url, coursedir.course_id
+
+    statuses, notes = set(), []
+    submitted = os.path.join(course_dir, "submitted", student, assignment)
+    os.makedirs(submitted, exist_ok=True)
+    with Gradebook(db_url, course_id) as gb:
+        notebooks = {nb.name: [c for c in nb.source_cells] for nb in gb.find_assignment(assignment).notebooks}
+        zeros = {c.name: 0.0 for nb in gb.find_assignment(assignment).notebooks for c in nb.grade_cells}
+        full = sum(c.max_score for nb in gb.find_assignment(assignment).notebooks for c in nb.grade_cells)
+        source_text = {name: {c.name: c.source for c in cells} for name, cells in notebooks.items()}
+        for name, cells in notebooks.items():
+            path = job["notebooks"].get(name)
+            if path is None:
+                statuses.add("missing")
+                notes.append(f"{name}.ipynb: not submitted")
+                continue
+            nb = read_notebook(path)
+            if nb is None:
+                statuses.add("invalid_notebook")
+                notes.append(f"{name}.ipynb: not a valid notebook (broken JSON or format); scored 0")
+                continue
+            release = nbformat.read(os.path.join(course_dir, coursedir.release_directory, assignment,
+                                                 f"{name}.ipynb"), as_version=4)
+            changed = modified_tests(nb, release, cells)
+            if changed:
+                statuses.add("tests_modified")
+                notes.append(f"{name}.ipynb: locked cells edited or deleted, restored from the source: "
+                             + ", ".join(changed))
+            nbformat.write(nb, os.path.join(submitted, f"{name}.ipynb"))
+
+    if not os.listdir(submitted):  # nothing gradable: every test scores zero
+        return {"status": [s for s in STATUSES if s in statuses], "score": 0.0, "max_score": full,
+                "cells": zeros, "notes": notes, "feedback": []}
+
+    api = NbGraderAPI(coursedir=coursedir, config=config)
+    outcome = api.autograde(assignment, student)
+    if not outcome["success"]:
+        return {"status": ["grader_error"], "notes": notes + [outcome.get("error") or "autograde failed"],
+                "log": outcome.get("log", "")[-4000:]}
+
+    cells, max_score = {}, 0.0
+    seen_receipts = set()
+    with Gradebook(db_url, course_id) as gb:
+        submission = gb.find_submission(assignment, student)
+        for notebook in submission.notebooks:
+            path = os.path.join(course_dir, "autograded", student, assignment, f"{notebook.name}.ipynb")
+            scanned = scan_outputs(nbformat.read(path, as_version=4)) if os.path.exists(path) else {}
+            for cell_statuses, _, _ in scanned.values():
+                statuses |= cell_statuses
+            for grade in notebook.grades:
+                max_score += grade.max_score
+                cell_statuses, receipts, tamper = scanned.get(grade.name, (set(), [], None))
+                score = grade.score
+                needs_receipt = "grading.check_" in source_text.get(notebook.name, {}).get(grade.name, "")
+                valid = [r for r in receipts if (r[1] not in seen_receipts)
+                         and receipt_valid(job["key"], r[0], r[1], r[2])]
+                seen_receipts.update(r[1] for r in valid)
+                void = None
+                if tamper:
+                    void = tamper
+                elif score > 0 and needs_receipt and not valid:
+                    void = (f"{TAMPER_MARKER}: this test cell passed without a signed receipt from "
+                            "mlcourse.grading: its checks were bypassed or replaced.")
+                    statuses.add("tampered")
+                if void and score > 0:
+                    grade.manual_score = 0.0
+                    try:
+                        comment = gb.find_comment(grade.name, notebook.name, assignment, student)
+                        comment.manual_comment = void
+                    except MissingEntry:
+                        pass
+                    score = 0.0
+                cells[grade.name] = float(score)
+        gb.db.commit()
+
+    feedback = api.generate_feedback(assignment, student)
+    html = []
+    folder = os.path.join(course_dir, "feedback", student, assignment)
+    if feedback["success"] and os.path.isdir(folder):
+        html = sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".html"))
+    ordered = [s for s in STATUSES if s in statuses]
+    return {"status": ordered or ["ok"], "score": sum(cells.values()), "max_score": max_score,
+            "cells": cells, "notes": notes, "feedback": html}
+
+
+def main():
+    job_path = sys.argv[1]
+    with open(job_path) as f:
+        job = json.load(f)
+    try:
+        result = grade(job)
+    except Exception as error:  # reported to the orchestrator, which may retry
+        import traceback
+
+        result = {"status": ["grader_error"], "notes": [f"{type(error).__name__}: {error}"],
+                  "log": traceback.format_exc()[-4000:]}
+    with open(job["result_path"], "w") as f:
+        json.dump(result, f)
+
+
+if __name__ == "__main__":
+    main()
