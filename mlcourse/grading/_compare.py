@@ -50,6 +50,7 @@ def show(value):
 
 def _as_array(name, value, expected):
     """``value`` as an array, or CheckFailed saying why it cannot be compared."""
+    __tracebackhide__ = True  # IPython shows the student our message, not our frames
     if value is None:
         raise CheckFailed(f"{name} returned None. Did you forget the `return` statement?")
     if isinstance(expected, float):  # a loss: the batch mean, one number
@@ -77,6 +78,7 @@ def compare(name, got, expected, context, mistakes=(), rtol=1e-6, atol=1e-10):
     sequence of ``(hint, wrong_value)``: if ``got`` matches a wrong value, its hint is
     shown.
     """
+    __tracebackhide__ = True  # IPython shows the student our message, not our frames
     array = _as_array(name, got, expected)
     reference = _asarray(expected)
     where = f"\n  {context}" if context else ""
@@ -129,6 +131,7 @@ def protect(name, *arrays):
     copies = [_copy(a) for a in arrays]
 
     def check(context):
+        __tracebackhide__ = True  # IPython shows the student our message, not our frames
         for index, (before, now) in enumerate(zip(copies, arrays)):
             if not _array_equal(before, now, equal_nan=True):
                 raise CheckFailed(
@@ -143,6 +146,7 @@ def protect(name, *arrays):
 @contextlib.contextmanager
 def student_code(name):
     """Turn an exception raised by the student's function into a readable CheckFailed."""
+    __tracebackhide__ = True  # IPython shows the student our message, not our frames
     try:
         yield
     except NotImplementedError:

@@ -97,6 +97,7 @@ def verify():
 
 def assert_untouched(when):
     """Raise TamperingError if :func:`verify` finds a replaced function."""
+    __tracebackhide__ = True  # IPython shows the student our message, not our frames
     replaced = verify()
     if replaced:
         raise TamperingError(
@@ -129,6 +130,7 @@ def forbid_calls(files, what):
     Python-level call however the function was imported or wrapped. Removing the
     profiler from inside the block is itself reported.
     """
+    __tracebackhide__ = True  # IPython shows the student our message, not our frames
     files = {os.path.realpath(f) for f in files}
     seen = []
 

@@ -49,6 +49,7 @@ def check_descent_loop(student_loop, *, seed=0, cases=3):
     ``mlcourse.problems.minimize(problem, mlcourse.optim.sgd(lr), steps, theta0)`` on a
     rotated quadratic and on Rosenbrock's function.
     """
+    __tracebackhide__ = True  # IPython shows the student our message, not our frames
     _integrity.assert_untouched("before the check")
     seed, rng = make_rng(seed)
     name = getattr(student_loop, "__name__", "your loop")
@@ -82,6 +83,7 @@ def check_critical_lr(student_finder, *, seed=0, cases=2, rtol=0.03):
     \\theta` (random condition number and rotation in hidden tests) and must return
     :math:`2/L` within ``rtol``, where :math:`L` is the largest eigenvalue of A.
     """
+    __tracebackhide__ = True  # IPython shows the student our message, not our frames
     _integrity.assert_untouched("before the check")
     seed, rng = make_rng(seed)
     name = getattr(student_finder, "__name__", "your function")

@@ -98,6 +98,7 @@ def check_loss(student_loss, student_grad, reference_name, *, seed=0, cases=12):
     first mismatch raises AssertionError saying which inputs, what was expected and,
     for a known mistake, a hint. The student's functions must not call mlcourse.losses.
     """
+    __tracebackhide__ = True  # IPython shows the student our message, not our frames
     reference = getattr(losses, reference_name, None)
     reference_grad = getattr(losses, f"{reference_name}_grad", None)
     if reference is None or reference_grad is None:

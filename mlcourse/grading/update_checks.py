@@ -80,6 +80,7 @@ def check_update_rule(student_step, reference, hyperparameters, *, student_init=
     Each case draws hyperparameters (the first uses the first choice of each) and runs
     ``steps`` updates on every gradient stream. ``seed=None`` draws at grading time.
     """
+    __tracebackhide__ = True  # IPython shows the student our message, not our frames
     _integrity.assert_untouched("before the check")
     seed, rng = make_rng(seed)
     name = getattr(student_step, "__name__", "your update")
@@ -97,6 +98,7 @@ def check_update_rule(student_step, reference, hyperparameters, *, student_init=
 
 
 def _run_stream(student_step, student_init, reference, hp, name, where, theta0, gradient, steps):
+    __tracebackhide__ = True  # IPython shows the student our message, not our frames
     optimizer = reference(**hp)
     theta, state = theta0, optimizer.init(theta0)
     mistakes = [(hint, wrong, wrong.init(theta0), transform) for hint, wrong, transform in _mistakes(reference, hp)]
@@ -143,6 +145,7 @@ def check_schedule(student_schedule, reference, hyperparameters, *, seed=0, case
     takes the step count ``t = 0, 1, ...`` and the hyperparameters and returns the
     learning rate. Off-by-one steps are recognised.
     """
+    __tracebackhide__ = True  # IPython shows the student our message, not our frames
     _integrity.assert_untouched("before the check")
     seed, rng = make_rng(seed)
     name = getattr(student_schedule, "__name__", "your schedule")

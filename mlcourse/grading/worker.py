@@ -111,7 +111,7 @@ def grade(job):
     os.environ["JUPYTER_PATH"] = os.environ["JUPYTER_DATA_DIR"]
     os.chdir(course_dir)
 
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import Gradebook
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
     from nbconvert.preprocessors import ClearMetadataPreprocessor
@@ -169,7 +169,7 @@ def grade(job):
                 "log": outcome.get("log", "")[-4000:]}
 
     cells, max_score = {}, 0.0
-    seen_receipts = set()
+    seen_receipts, voided = set(), {}
     with Gradebook(db_url, course_id) as gb:
         submission = gb.find_submission(assignment, student)
         for notebook in submission.notebooks:
@@ -192,16 +192,22 @@ def grade(job):
                     void = (f"{TAMPER_MARKER}: this test cell passed without a signed receipt from "
                             "mlcourse.grading: its checks were bypassed or replaced.")
                     statuses.add("tampered")
+                if void:
+                    notes.append(f"{notebook.name}.ipynb, {grade.name}: {void.splitlines()[0]}")
                 if void and score > 0:
                     grade.manual_score = 0.0
-                    try:
-                        comment = gb.find_comment(grade.name, notebook.name, assignment, student)
-                        comment.manual_comment = void
-                    except MissingEntry:
-                        pass
+                    voided.setdefault(path, {})[grade.name] = void
                     score = 0.0
                 cells[grade.name] = float(score)
         gb.db.commit()
+    for path, cells_voided in voided.items():  # so that the feedback says why
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            reason = cells_voided.get(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"))
+            if reason:
+                cell.outputs.append(nbformat.v4.new_output("stream", name="stderr",
+                                                           text=f"mlcourse grade: scored 0. {reason}\n"))
+        nbformat.write(nb, path)
 
     feedback = api.generate_feedback(assignment, student)
     html = []
