@@ -92,8 +92,9 @@ def test_search_finds_pages(open_page, site, query, expected_page):
     box = page.locator("form.bd-search input[name=q]:visible").first
     box.fill(query)
     box.press("Enter")
+    # Sphinx lists results one by one, then writes "Search finished, found N page(s)".
+    page.locator("#search-results .search-summary", has_text="found").wait_for(timeout=15_000)
     results = page.locator("#search-results ul.search li")
-    results.first.wait_for(timeout=15_000)
     links = [results.nth(i).locator("a").first.get_attribute("href") for i in range(results.count())]
     assert any(expected_page in (href or "") for href in links), f"{query!r} found {links}"
     assert log.blocked == [] and log.console_errors == []
