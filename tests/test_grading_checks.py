@@ -1,0 +1,246 @@
+"""The checkers of mlcourse.grading, in this process (no kernels): verdicts, hints, tampering."""
+
+import numpy as np
+import pytest
+
+from mlcourse import grading, losses, optim, schedules
+from mlcourse.grading import _integrity
+from mlcourse.grading.submissions import Submission, discover, match_notebooks
+
+
+# --- implementations a student might write -------------------------------------------
+
+def mse(prediction, target):
+    return float(np.mean((prediction - target) ** 2))
+
+
+def mse_grad(prediction, target):
+    return 2 * (prediction - target) / prediction.size
+
+
+def cross_entropy(logits, labels):
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return float(np.mean(np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(len(labels)), labels]))
+
+
+def cross_entropy_grad(logits, labels):
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    p = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    p[np.arange(len(labels)), labels] -= 1
+    return p / len(labels)
+
+
+def gd_step(theta, grad, lr):
+    return theta - lr * grad
+
+
+def gradient_descent(grad, theta0, lr, steps):
+    path = [theta0]
+    for _ in range(steps):
+        path.append(gd_step(path[-1], grad(path[-1]), lr))
+    return np.stack(path)
+
+
+def critical_learning_rate(grad, theta0):
+    def diverges(lr):
+        with np.errstate(all="ignore"):
+            final = gradient_descent(grad, theta0, lr, 200)[-1]
+        return not np.all(np.isfinite(final)) or np.linalg.norm(final) > 1e3 * np.linalg.norm(theta0)
+    low, high = 1e-3, 10.0
+    for _ in range(30):
+        middle = np.sqrt(low * high)
+        low, high = (low, middle) if diverges(middle) else (middle, high)
+    return float(np.sqrt(low * high))
+
+
+# --- correct implementations pass, visibly and with random seeds -----------------------
+
+@pytest.mark.parametrize("seed", [0, None])
+def test_correct_implementations_pass(seed, capsys):
+    grading.check_loss(mse, mse_grad, "mse", seed=seed)
+    grading.check_loss(cross_entropy, cross_entropy_grad, "cross_entropy", seed=seed)
+    grading.check_update_rule(gd_step, optim.sgd, {"lr": (1e-3, 0.1)}, seed=seed)
+    grading.check_descent_loop(gradient_descent, seed=seed)
+    grading.check_critical_lr(critical_learning_rate, seed=seed)
+    printed = capsys.readouterr().out
+    assert printed.count("✔") == 5
+    assert "[receipt" not in printed  # no key armed outside the grader
+
+
+def test_hidden_seeds_differ_and_are_printed(capsys):
+    for _ in range(2):
+        grading.check_loss(mse, mse_grad, "mse", seed=None, cases=2)
+    first, second = capsys.readouterr().out.strip().splitlines()
+    assert first.split("seed=")[1] != second.split("seed=")[1]
+
+
+# --- wrong implementations fail with the right hint ------------------------------------
+
+def _fails(match, check, *args, **kwargs):
+    with pytest.raises(AssertionError, match=match) as info:
+        check(*args, **kwargs)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("loss, grad, name, hint", [
+    (mse, lambda p, t: (p - t) / p.size, "mse", "missing factor 2"),
+    (mse, lambda p, t: 2 * (p - t), "mse", r"missing 1/n"),
+    (mse, lambda p, t: 2 * (t - p) / p.size, "mse", "wrong sign"),
+    (lambda p, t: float(np.sum((p - t) ** 2)), mse_grad, "mse", "summed over the batch"),
+    (lambda p, t: float(np.mean((p - t) ** 2)) / 2, mse_grad, "mse", "half the mean squared error"),
+    (lambda p, t: float(np.mean(np.abs(p - t))), mse_grad, "mse", "mean \\*absolute\\* error"),
+    (lambda p, t: (p - t) ** 2, mse_grad, "mse", "single number"),
+    (mse, lambda p, t: (2 * (p - t) / p.size).astype(np.float64), "mse", "dtype float64, expected float32"),
+    (mse, lambda p, t: (2 * (p - t) / p.size).reshape(-1, 1), "mse", "shape"),
+    (mse, lambda p, t: None, "mse", "forget the `return`"),
+    (lambda z, y: float(-np.mean(np.log((np.exp(z) / np.exp(z).sum(1, keepdims=True))[np.arange(len(y)), y]))),
+     cross_entropy_grad, "cross_entropy", "log-sum-exp"),
+    (cross_entropy, lambda z, y: cross_entropy_grad(z, y) + np.eye(z.shape[1])[y] / len(y),
+     "cross_entropy", "one-hot"),
+])
+def test_wrong_losses_get_hints(loss, grad, name, hint):
+    message = _fails(hint, grading.check_loss, loss, grad, name)
+    assert "seed=0" in message or "single number" in message or "return" in message
+
+
+def test_modifying_inputs_is_named():
+    def grad_in_place(p, t):
+        p -= t
+        return 2 * p / p.size
+    _fails("modified its input", grading.check_loss, mse, grad_in_place, "mse")
+
+
+def test_not_implemented_is_named():
+    def stub(p, t):
+        raise NotImplementedError()
+    _fails("not implemented yet", grading.check_loss, stub, stub, "mse")
+
+
+def test_update_rule_hints_name_step_and_hyperparameters():
+    message = _fails("wrong sign", grading.check_update_rule, lambda th, g, lr: th + lr * g, optim.sgd,
+                     {"lr": (1e-3, 0.1)})
+    assert "step t=0" in message and "lr=" in message and "expected:" in message and "got:" in message
+
+    def in_place(theta, grad, lr):
+        theta -= lr * grad
+        return theta
+    _fails("modified its input", grading.check_update_rule, in_place, optim.sgd, {"lr": [0.01]})
+
+
+def test_adamw_against_adam_is_recognised():
+    adam = optim.adam(lr=0.01, weight_decay=0.1)
+
+    def init(params):
+        return adam.init(params)
+
+    def step(params, grads, state, lr, weight_decay):
+        return adam.update(params, grads, state)
+
+    # the "student" here is the reference Adam itself, so let it through the call tracing
+    files = grading.update_checks.OPTIM_FILES
+    grading.update_checks.OPTIM_FILES = set()
+    try:
+        _fails("Adam with L2", grading.check_update_rule, step, optim.adamw,
+               {"lr": [0.01], "weight_decay": [0.1]}, student_init=init, cases=1)
+    finally:
+        grading.update_checks.OPTIM_FILES = files
+
+
+def test_loop_and_critical_lr_hints():
+    _fails("steps \\+ 1", grading.check_descent_loop, lambda g, th, lr, n: gradient_descent(g, th, lr, n)[1:])
+    _fails("recomputed at the current", grading.check_descent_loop,
+           lambda g, th, lr, n: np.stack([th - k * lr * g(th) for k in range(n + 1)]))
+    _fails("1/L", grading.check_critical_lr, lambda g, th: critical_learning_rate(g, th) / 2)
+
+
+def test_schedule_off_by_one():
+    grading.check_schedule(lambda t, lr, gamma: lr * gamma ** t, schedules.exponential,
+                           {"lr": [0.1], "gamma": [0.9, 0.99]}, steps=20)
+    _fails("off by one", grading.check_schedule, lambda t, lr, gamma: lr * gamma ** (t + 1),
+           schedules.exponential, {"lr": [0.1], "gamma": [0.9]}, steps=20)
+
+
+# --- tampering ---------------------------------------------------------------------------
+
+def test_calling_the_reference_is_tampering():
+    message = _fails("TAMPERING DETECTED", grading.check_loss, losses.mse, losses.mse_grad, "mse")
+    assert "calls the reference" in message
+    wrapped = lambda p, t: losses.mse(p, t)  # noqa: E731 - hides it behind a lambda
+    _fails("calls the reference", grading.check_loss, wrapped, mse_grad, "mse")
+
+    def sgd_step(theta, grad, lr):
+        opt = optim.sgd(lr=lr)
+        return opt.update(theta, grad, opt.init(theta))[0]
+    _fails("calls the reference", grading.check_update_rule, sgd_step, optim.sgd, {"lr": [0.1]})
+
+
+def test_switching_off_the_tracer_is_tampering():
+    import sys
+
+    def sneaky(p, t):
+        sys.setprofile(None)
+        return losses.mse(p, t)
+    _fails("switched off the grader's call tracing", grading.check_loss, sneaky, mse_grad, "mse")
+
+
+@pytest.mark.parametrize("owner, attribute", [
+    (np, "allclose"), (np.testing, "assert_allclose"), (losses, "mse"), (grading, "check_loss"),
+])
+def test_replaced_functions_are_detected(owner, attribute):
+    original = getattr(owner, attribute)
+    setattr(owner, attribute, lambda *a, **k: True)
+    try:
+        assert any(name.endswith(attribute) for name in _integrity.verify())
+        # the checker's own module still holds the real check_loss
+        _fails("TAMPERING DETECTED.*replaced", grading.loss_checks.check_loss, mse, mse_grad, "mse")
+    finally:
+        setattr(owner, attribute, original)
+    assert _integrity.verify() == []
+
+
+def test_swapped_code_is_detected():
+    original = losses.mse.__code__
+    losses.mse.__code__ = (lambda prediction, target: 0.0).__code__
+    try:
+        assert "mlcourse.losses.mse" in _integrity.verify()
+    finally:
+        losses.mse.__code__ = original
+    assert _integrity.verify() == []
+
+
+def test_receipts_are_signed_and_counted():
+    arm, issue = _integrity._make_receipts()
+    assert issue("check_loss") == ""  # not armed: nothing to show
+    arm("secret")
+    arm("another")  # the first key stays
+    first, second = issue("check_loss"), issue("check_loss")
+    label, count, mac = first[len("[receipt "):-1].split(":")
+    assert (label, count) == ("check_loss", "1") and second.split(":")[1] == "2"
+    assert _integrity.receipt_valid("secret", label, count, mac)
+    assert not _integrity.receipt_valid("guess", label, count, mac)
+    assert not _integrity.receipt_valid("secret", label, "2", mac)
+
+
+# --- where submissions come from ---------------------------------------------------------
+
+def test_student_ids_from_lms_file_names(tmp_path):
+    for name in ["smith_12345_67890_ex01_losses.ipynb", "jones_LATE_222_333_ex01_losses-1.ipynb",
+                 "alice_ex01_losses.ipynb", "bob.ipynb", "carol.zip", "notes.txt"]:
+        (tmp_path / name).write_text("{}")
+    moodle = tmp_path / "Jane Doe_4242_assignsubmission_file_"
+    moodle.mkdir()
+    (moodle / "ex01_losses.ipynb").write_text("{}")
+    nbgrader_layout = tmp_path / "dave" / "ex01_losses"
+    nbgrader_layout.mkdir(parents=True)
+    (nbgrader_layout / "ex01_losses.ipynb").write_text("{}")
+    found = {s.student: [p.split("/")[-1] for p in s.files] for s in discover(tmp_path, "ex01_losses", ["ex01_losses"])}
+    assert found == {"12345": ["smith_12345_67890_ex01_losses.ipynb"],
+                     "222": ["jones_LATE_222_333_ex01_losses-1.ipynb"],
+                     "alice": ["alice_ex01_losses.ipynb"], "bob": ["bob.ipynb"], "carol": ["carol.zip"],
+                     "4242": ["ex01_losses.ipynb"], "dave": ["ex01_losses.ipynb"]}
+
+
+def test_notebooks_are_matched_by_name(tmp_path):
+    submission = Submission("x", (str(tmp_path / "x_part2.ipynb"), str(tmp_path / "x_part1.ipynb")))
+    assert match_notebooks(submission, ["part1", "part2"], tmp_path / "unpacked") == {
+        "part1": str(tmp_path / "x_part1.ipynb"), "part2": str(tmp_path / "x_part2.ipynb")}
