@@ -137,10 +137,10 @@ def test_any_shape_gives_the_same_numbers_as_flat(name, shape):
 @pytest.mark.parametrize("name", ALL)
 def test_blocks_do_not_change_the_numbers(name, monkeypatch):
     """The cache-sized blocks of update are an implementation detail: any block size
-    (here 7, which splits the array unevenly) gives bit-identical results."""
+    (here 7 elements, which splits the array unevenly) gives bit-identical results."""
     theta, grad = _problem((1000,), np.float32)
     whole, _ = run(getattr(optim, name)(**ALL[name]), theta, grad, 5)
-    monkeypatch.setattr(optim._base, "BLOCK", 7)
+    monkeypatch.setattr(optim._base, "BLOCK_BYTES", 7 * 4)
     blocked, _ = run(getattr(optim, name)(**ALL[name]), theta, grad, 5)
     np.testing.assert_array_equal(whole, blocked)
 
@@ -398,3 +398,34 @@ def test_nesterov_lookahead_is_theta_plus_beta_m_and_differs_from_momentum():
     a, _ = run(optim.momentum(0.1, 0.9), golden_cases.THETA0, golden_cases.PROBLEMS["logcosh"], 10)
     b, _ = run(optim.nesterov(0.1, 0.9), golden_cases.THETA0, golden_cases.PROBLEMS["logcosh"], 10)
     assert np.max(np.abs(a - b)) > 1e-3
+
+
+# ---------------------------------------------------------------- memory reuse
+@pytest.mark.parametrize("name", ["sgd", "adam", "nesterov"])
+def test_outputs_kept_alive_are_never_reused(name):
+    """Large outputs come from a pool of released memory: arrays still referenced
+    (here every params and state of a run) must never be handed out again."""
+    theta, grad = _problem((3, 50000), np.float32)  # larger than a block: pooled
+    opt = getattr(optim, name)(**ALL[name])
+    kept, state = [], opt.init(theta)
+    for _ in range(6):
+        theta, state = opt.update(theta, grad(opt.lookahead(theta, state)), state)
+        kept.append((theta, state, [np.copy(a) for a in (theta, *state) if isinstance(a, np.ndarray)]))
+    for _ in range(6):  # more updates from a state of the middle, dropping the outputs
+        opt.update(kept[2][0], grad(kept[2][0]), kept[2][1])
+    for theta, state, copies in kept:
+        for array, copy in zip([a for a in (theta, *state) if isinstance(a, np.ndarray)], copies):
+            np.testing.assert_array_equal(array, copy)
+
+
+def test_released_outputs_are_reused():
+    """The pool's point: once an output (and its views) is garbage, its memory is reused."""
+    params = np.zeros(10**6, np.float32)
+    first = optim._base.empty(params)[0]
+    address, view = first.__array_interface__["data"][0], first[::2]
+    del first
+    assert optim._base.empty(params)[0].__array_interface__["data"][0] != address  # a view lives
+    del view
+    again = optim._base.empty(params)[0]
+    assert again.__array_interface__["data"][0] == address
+    assert again.shape == params.shape and again.dtype == params.dtype and again.flags.c_contiguous

@@ -12,16 +12,17 @@ kernels in the other modules write ``np.multiply(a, b, out=c)`` rather than
 ``c = a * b``: same arithmetic, no temporaries, a fraction of the memory traffic.
 """
 
+import math
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
 from .._checks import as_float_array, check_range, check_same_shape
 
-# Elements per block: a dozen block-sized float64 arrays (~1.5 MB) fit in a
-# per-core L2 cache, while a block is long enough for the per-call cost of a
-# ufunc (~1 us) to be small next to its work.
-BLOCK = 16384
+# Bytes per block and array: the ten or so block-sized arrays of an update stay
+# in cache, while a block is long enough (65536 float32) for the per-call cost of
+# a ufunc (~1 us) to be small next to its work. Measured in benchmarks/optim.py.
+BLOCK_BYTES = 2**18
 
 
 class Optimizer(NamedTuple):
@@ -82,6 +83,13 @@ def as_params(params):
     return as_float_array("params", params)
 
 
+def _as_float(name, value):
+    # float32/float64 arrays pass at once: update must stay cheap on two parameters
+    if type(value) is np.ndarray and value.dtype.char in "fd":
+        return value
+    return as_float_array(name, value)
+
+
 def check_update(params, grads, state, state_type):
     """Validate the arguments of ``update``; return ``(params, grads)`` as arrays.
 
@@ -93,9 +101,10 @@ def check_update(params, grads, state, state_type):
             f"invalid state of type {type(state).__name__}, expected {state_type.__name__} "
             "(the state returned by this optimizer's init or update)"
         )
-    params = as_params(params)
-    grads = as_float_array("grads", grads)
-    check_same_shape("grads", grads, "params", params)
+    params = _as_float("params", params)
+    grads = _as_float("grads", grads)
+    if grads.shape != params.shape:
+        check_same_shape("grads", grads, "params", params)
     for name, buffer in zip(state._fields, state):
         if isinstance(buffer, np.ndarray) and buffer.shape != params.shape:
             raise ValueError(
@@ -106,27 +115,71 @@ def check_update(params, grads, state, state_type):
 
 
 def empty(params, count=1):
-    """``count`` new uninitialised C-ordered arrays shaped like ``params`` (outputs of update)."""
-    return [np.empty(params.shape, params.dtype) for _ in range(count)]
+    """``count`` new uninitialised C-ordered arrays shaped like ``params`` (outputs of update).
+
+    Arrays larger than a block come from a small pool of memory that earlier
+    outputs released when they became garbage. Why: memory fresh from the
+    operating system is zeroed page by page when first written, which costs about
+    as much as a whole update of plain SGD on 10^7 parameters (benchmarks/optim.py).
+    Memory is reused only once no array can see it any more, so updates stay pure.
+    """
+    if params.nbytes <= BLOCK_BYTES:
+        return [np.empty(params.shape, params.dtype) for _ in range(count)]
+    return [_pooled_empty(params.shape, params.dtype) for _ in range(count)]
+
+
+POOL_BYTES = 2**28  # at most 256 MB of released memory is kept for reuse
+_pool = {}  # size in bytes -> list of uint8 arrays no output uses any more
+
+
+class _PooledMemory:
+    """Owner of one output's memory: hands it back to the pool when the output dies.
+
+    NumPy makes it the ``base`` of the output array (and of every view of it), so
+    ``__del__`` runs only when no array refers to the memory any more.
+    """
+
+    def __init__(self, storage, shape, dtype):
+        self.storage = storage
+        self.__array_interface__ = {"data": (storage.__array_interface__["data"][0], False),
+                                    "shape": shape, "typestr": dtype.str, "version": 3}
+
+    def __del__(self):
+        try:
+            pooled = sum(a.nbytes for arrays in _pool.values() for a in arrays)
+            if pooled + self.storage.nbytes <= POOL_BYTES:
+                _pool.setdefault(self.storage.nbytes, []).append(self.storage)
+        except Exception:  # at interpreter exit the pool may be gone: let the memory go
+            pass
+
+
+def _pooled_empty(shape, dtype):
+    nbytes = math.prod(shape) * dtype.itemsize
+    free = _pool.get(nbytes)
+    storage = free.pop() if free else np.empty(nbytes, np.uint8)  # last released: warmest in cache
+    return np.asarray(_PooledMemory(storage, shape, dtype))
 
 
 def blockwise(kernel, inputs, outputs, scratch=0):
     """Run ``kernel(*input_blocks, *output_blocks, *scratch_blocks)`` on consecutive blocks.
 
     ``inputs`` are arrays of one shape (``None`` entries are passed through as
-    ``None``), ``outputs`` are fresh arrays from :func:`empty` that the kernel fills
-    (C order, so that their flat views are views, not copies), and ``scratch`` is how many block-sized work arrays it needs. An
-    elementwise kernel gives exactly the same numbers whatever the block size.
+    ``None``), ``outputs`` are fresh arrays from :func:`empty` that the kernel
+    fills (C order, so that their flat views are views, not copies), and
+    ``scratch`` is how many block-sized work arrays it needs. An elementwise
+    kernel gives exactly the same numbers whatever the block size.
     """
     first = outputs[0]
+    n, block = first.size, max(1, BLOCK_BYTES // first.itemsize)
+    if n <= block:  # one block: the arrays themselves, whatever their shape
+        kernel(*inputs, *outputs, *[np.empty(first.shape, first.dtype) for _ in range(scratch)])
+        return
     flat_in = [None if a is None else a.reshape(-1) for a in inputs]
     flat_out = [None if a is None else a.reshape(-1) for a in outputs]
-    n = first.size
-    size = min(n, BLOCK)
-    work = [np.empty(size, first.dtype) for _ in range(scratch)]
-    for start in range(0, n, BLOCK):
-        stop = min(start + BLOCK, n)
-        if stop - start != size:
+    work = [np.empty(block, first.dtype) for _ in range(scratch)]
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        if stop - start < block:  # the last, shorter block
             work = [w[: stop - start] for w in work]
         kernel(*[None if a is None else a[start:stop] for a in flat_in],
                *[None if a is None else a[start:stop] for a in flat_out],

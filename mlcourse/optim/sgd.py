@@ -82,8 +82,9 @@ def sgd(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
                     np.copyto(out_b, g)
                 else:  # b <- mu b + (1 - tau) g, with out_theta as scratch
                     np.multiply(b, momentum, out=out_b)
-                    np.multiply(g, 1 - dampening, out=out_theta)
-                    np.add(out_b, out_theta, out=out_b)
+                    if dampening:  # else (1 - τ)g is g: skip a pass
+                        g = np.multiply(g, 1 - dampening, out=out_theta)
+                    np.add(out_b, g, out=out_b)
                 direction = out_b
                 if nesterov:  # g + mu b
                     np.multiply(out_b, momentum, out=out_theta)
