@@ -14,8 +14,11 @@ STAMP  := $(VENV)/.mlcourse-installed
 
 .PHONY: book test lab clean
 
+# --all re-reads every page (notebook outputs still come from the execution cache):
+# an incremental Sphinx build only reports the warnings of pages it re-reads, and a
+# strict build must report all of them every time.
 book: $(STAMP)
-	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
+	$(BIN)/jupyter-book build . --builder html -W -n --keep-going --all
 	@echo "The website is in $(CURDIR)/_build/html (open _build/html/index.html)."
 
 test: book

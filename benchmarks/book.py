@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
-STRICT = ["--builder", "html", "-W", "-n", "--keep-going"]
+STRICT = ["--builder", "html", "-W", "-n", "--keep-going", "--all"]
 BUDGET_BYTES = 3_000_000
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]

@@ -17,7 +17,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
-STRICT = ["--builder", "html", "-W", "-n", "--keep-going"]  # as in the Makefile
+STRICT = ["--builder", "html", "-W", "-n", "--keep-going", "--all"]  # as in the Makefile
 
 
 def toc_files(toc: dict) -> list[str]:
@@ -57,12 +57,18 @@ def test_every_chapter_and_exercise_is_in_the_toc():
     assert unlisted == [], f"not in _toc.yml, so not on the website: {unlisted}"
 
 
+def test_make_book_builds_with_the_strict_flags_tested_here():
+    makefile = (ROOT / "Makefile").read_text()
+    build_lines = [line for line in makefile.splitlines() if "jupyter-book build" in line]
+    assert build_lines and all(flag in build_lines[0].split() for flag in STRICT), build_lines
+
+
 def test_execution_is_cached_strict_and_skips_the_exercises():
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     execute = config["execute"]
     assert execute["execute_notebooks"] == "cache"
     assert execute["allow_errors"] is False
-    assert "exercises/*" in execute["exclude_patterns"]
+    assert "exercises/*/*.ipynb" in execute["exclude_patterns"]
     assert config["only_build_toc_files"] is True
     assert {"solutions", "tests", "benchmarks", ".venv", "_build"} <= set(config["exclude_patterns"])
 
@@ -104,6 +110,7 @@ def build_scratch_book(tmp_path: Path, *, code: str, target: str) -> subprocess.
     """Build a one-page book that uses the course's _config.yml."""
     shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
     shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
+    shutil.copytree(ROOT / "_static", tmp_path / "_static")
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: scratch\n")
     (tmp_path / "scratch.md").write_text(SCRATCH_PAGE.format(code=code, target=target))
     return subprocess.run(
