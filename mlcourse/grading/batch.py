@@ -136,7 +136,8 @@ def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048
                        "max_output_bytes": max_output_bytes, "key": secrets.token_hex(16)}
                 result = _run_worker(job, wall_clock)
                 result.update(student=submission.student, assignment=assignment, hash=digest,
-                              files=[os.path.basename(p) for p in submission.files])
+                              files=[os.path.basename(p) for p in submission.files],
+                              graded_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), graded_ns=time.time_ns())
                 result["feedback"] = _keep_feedback(result.get("feedback", []), out, submission.student)
                 with open(cached, "w") as f:
                     json.dump(result, f, indent=1)
