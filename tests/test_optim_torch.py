@@ -19,7 +19,7 @@ from mlcourse import optim  # noqa: E402
 
 DRAWS, STEPS = 20, 40
 SHAPES = [(), (1,), (7,), (3, 5), (2, 3, 4), (300,)]
-ULPS = 8
+ULPS = 32
 
 
 def _betas(rng):
@@ -93,20 +93,23 @@ def _from_torch(state, torch_state, dtype):
 
 
 def _assert_close(ours, theirs, before, g, exact, dtype, what):
-    """Elementwise ``|ours - theirs| <= ULPS·eps·(|theirs| + |before| + |g|) + 2|theirs - exact|``.
+    """Elementwise ``|ours - theirs| <= ULPS·eps·(|theirs| + |before| + |g|) + 8|theirs - exact|``.
 
     The first term allows a few roundings of the largest quantity entering the
-    update (they may cancel, hence not ``|theirs|`` alone). The second lets an
-    ill-conditioned float32 update differ as much as torch's own rounding error,
-    measured against ``exact``, the same update computed in float64.
+    update (terms may cancel, hence not ``|theirs|`` alone). The second exists for
+    float32 only (``exact`` is None for float64): torch fuses multiply-adds (its
+    ``add(alpha=)``, ``lerp`` and ``addcmul`` round once, NumPy twice), so where an
+    update cancels, our rounding error may exceed torch's; it may not exceed it by
+    much, measured against ``exact``, the same update computed in float64.
     """
     theirs = np.asarray(theirs)
     assert ours.dtype == dtype and ours.shape == theirs.shape, what
     scale = np.abs(theirs) + np.abs(before) + np.abs(g)
-    excess = np.abs(ours - theirs) - ULPS * np.finfo(dtype).eps * scale - 8 * np.abs(theirs - exact)
+    slack = 0.0 if exact is None else 8 * np.abs(theirs - exact)
+    excess = np.abs(ours - theirs) - ULPS * np.finfo(dtype).eps * scale - slack
     if excess.size and np.max(excess) > 0:
         i = np.unravel_index(np.argmax(excess), excess.shape)
-        raise AssertionError(f"{what}: ours {ours[i]!r} != torch's {theirs[i]!r} exact {exact[i]!r}"
+        raise AssertionError(f"{what}: ours {ours[i]!r} != torch's {theirs[i]!r} "
                              f"(more than {ULPS} ulps of {scale[i]:.3g})")
 
 
@@ -136,20 +139,22 @@ def test_every_update_matches_torch(name):
                 g = gradient(opt.lookahead(old_theta, old_state)).astype(dtype)
                 lrs.append(reference.param_groups[0]["lr"])
                 theta, state = opt.update(old_theta, g, old_state)
-                exact = opt.update(old_theta.astype(np.float64), g.astype(np.float64), old_state)
-                if dtype == np.float64:  # torch's float64 rounding is small enough to ignore
-                    exact = (theta, state)
+                exact = None
+                if dtype == np.float32:  # the same update in float64, for torch's rounding error
+                    exact = opt.update(old_theta.astype(np.float64), g.astype(np.float64), old_state)
                 p.grad = torch.tensor(g)
                 reference.step()
                 if scheduler is not None:
                     scheduler.step()
-                _assert_close(theta, p.detach().numpy(), old_theta, g, exact[0], dtype, f"{what}, step {step}: params")
+                _assert_close(theta, p.detach().numpy(), old_theta, g, exact and exact[0], dtype,
+                              f"{what}, step {step}: params")
                 for field, value in reference.state[p].items():
                     if field == "step":
                         assert state.step == int(value) == step + 1
                     else:
                         before = getattr(old_state, field) if step else 0.0
                         _assert_close(np.asarray(getattr(state, field)), value.numpy(), before, g,
-                                      np.asarray(getattr(exact[1], field)), dtype, f"{what}, step {step}: {field}")
+                                      exact and np.asarray(getattr(exact[1], field)), dtype,
+                                      f"{what}, step {step}: {field}")
         finally:
             torch.set_default_dtype(torch.float32)
