@@ -253,6 +253,14 @@ def test_state_of_another_optimizer_is_refused():
         optim.adam().update(theta, theta, optim.sgd(momentum=0.9).init(theta))
     with pytest.raises(ValueError, match="invalid state with max_exp_avg_sq = None"):
         optim.adam(amsgrad=True).update(theta, theta, optim.adam().init(theta))
+    with pytest.raises(ValueError, match="invalid state with momentum_buffer = None, .* momentum = 0.9"):
+        optim.sgd(momentum=0.9).update(theta, theta, optim.sgd().init(theta))
+    with pytest.raises(ValueError, match="invalid state without momentum_buffer or grad_avg"):
+        optim.rmsprop(centered=True).update(theta, theta, optim.rmsprop().init(theta))
+    with pytest.raises(TypeError, match="invalid state of type AdamState, expected NAdamState"):
+        optim.nadam().update(theta, theta, optim.adamw().init(theta))
+    with pytest.raises(TypeError, match="invalid state of type tuple, expected MomentumState"):
+        optim.nesterov(0.1).lookahead(theta, (0, theta))
 
 
 # ---------------------------------------------------------------- conventions

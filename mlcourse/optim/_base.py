@@ -1,15 +1,18 @@
 """What every optimizer shares: the ``Optimizer`` tuple, learning rates, checks, blocks.
 
-An optimizer is a pair of pure functions in the manner of optax::
+An optimizer is three pure functions bundled in a NamedTuple, in the manner of optax::
 
     state = opt.init(params)
-    new_params, new_state = opt.update(params, opt.lookahead(params, state) ..., state)
+    point = opt.lookahead(params, state)             # where to take the gradient
+    params, state = opt.update(params, gradient(point), state)
 
-Nothing is modified in place: ``update`` allocates its outputs once and fills them
-with NumPy ufuncs (``out=``), block by block (:func:`blockwise`), so that each block
-stays in the processor's cache while the whole rule runs on it. That is why the
-kernels in the other modules write ``np.multiply(a, b, out=c)`` rather than
-``c = a * b``: same arithmetic, no temporaries, a fraction of the memory traffic.
+Nothing is modified in place. ``update`` allocates its outputs once (:func:`empty`)
+and fills them with NumPy ufuncs that write into them (``out=``), block by block
+(:func:`blockwise`): a block, a quarter megabyte per array, stays in cache while
+the whole rule runs on it, so the data crosses the memory bus about once, as in
+torch's fused kernels. That is why the kernels in the other modules read
+``np.multiply(a, b, out=c)`` rather than ``c = a * b``: the same arithmetic, without
+temporaries. Each factory's docstring gives the rule in mathematical form.
 """
 
 import math
@@ -51,6 +54,8 @@ def learning_rate(lr):
 
         def lr_at(t):
             value = schedule(t)
+            if isinstance(value, np.ndarray) and value.shape == ():
+                value = value.item()
             try:
                 return check_range("lr", value, 0)
             except (TypeError, ValueError) as error:

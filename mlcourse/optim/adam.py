@@ -10,7 +10,7 @@ import numpy as np
 
 from .._checks import check_range
 from ._base import (Optimizer, as_params, blockwise, check_betas, check_flag, check_update, empty,
-                    ema_into, l2_into, square_ema_into, learning_rate, same_point)
+                    ema_into, l2_into, learning_rate, same_point, square_ema_into)
 
 
 class AdamState(NamedTuple):
@@ -52,7 +52,7 @@ def adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
        \begin{aligned}
        &\textbf{input: } \eta \text{ (lr)},\ \beta_1, \beta_2 \text{ (betas)},\ \theta_0,
             \ \epsilon \text{ (eps)},\ \lambda \text{ (weight\_decay)},\ \textit{amsgrad} \\
-       &\textbf{initialize: } m_0 \leftarrow 0,\ v_0 \leftarrow 0,\ \hat v_0^{\max} \leftarrow 0 \\
+       &\textbf{initialize: } m_0 \leftarrow 0,\ v_0 \leftarrow 0,\ v_0^{\max} \leftarrow 0 \\
        &\textbf{for } t = 1, 2, \ldots \textbf{ do} \\
        &\quad g_t \leftarrow \nabla L(\theta_{t-1}) \\
        &\quad \textbf{if } \textit{decoupled\_weight\_decay}:\
@@ -128,11 +128,17 @@ def adamw(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=Fals
     step with the unmodified gradient (see :func:`adam` for the rest of the rule).
     Note the default ``weight_decay=1e-2`` (Adam's is 0).
 
-    AdamW is *not* "Adam with L2 regularisation": with L2 the penalty's gradient
-    λθ is divided by :math:`\sqrt{\hat v}` like the rest of the gradient, so the
-    effective decay differs from coordinate to coordinate; decoupling keeps the
-    decay rate ηλ the same for every weight, which is the point of the method.
-    (torch multiplies λ by the current η, as the paper's schedule multiplier does.)
+    AdamW is *not* "Adam with L2 regularisation" (the notes' wording): with L2 the
+    penalty's gradient λθ is divided by :math:`\sqrt{\hat v}` like the rest of the
+    gradient, so the effective decay differs from coordinate to coordinate and is
+    weakest where gradients are large; decoupling keeps the decay rate ηλ the same
+    for every weight, which is the point of the method. For plain SGD the two
+    coincide, which is why the names get mixed up.
+
+    Convention: torch shrinks by :math:`\eta\lambda` with η the full (scheduled)
+    learning rate; the paper writes :math:`\eta_t\lambda` with :math:`\eta_t` the
+    schedule *multiplier* only, so that there λ does not change when the base
+    learning rate does. Here, as in torch, doubling ``lr`` doubles the decay.
     """
     return adam(lr, betas, eps, weight_decay, amsgrad, decoupled_weight_decay=True)
 

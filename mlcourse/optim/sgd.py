@@ -29,6 +29,10 @@ def sgd(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
        &\quad \theta_t \leftarrow \theta_{t-1} - \eta g_t
        \end{aligned}
 
+    With ``momentum=0`` (the default) this is plain stochastic gradient descent,
+    :math:`\theta \leftarrow \theta - \eta g`: SGD itself has no momentum; momentum is
+    an addition to it.
+
     Conventions (where references differ):
 
     * **Momentum form.** torch keeps ``b``, a running sum of gradients, and
@@ -40,13 +44,16 @@ def sgd(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
       with a schedule they differ, because torch rescales past gradients by the
       *current* η.
     * **First step.** ``b_1 = g_1``: the buffer starts as the first gradient,
-      undampened, rather than at zero (so ``dampening`` acts from step 2 on).
+      undampened, rather than at zero. Without dampening that is what
+      :math:`b_0 = 0` would give; with it, ``dampening`` acts from step 2 on.
     * **Nesterov.** torch does not evaluate the gradient at a look-ahead point:
       it steps with :math:`g + \mu b`, which is Nesterov's method rewritten in the
       variable :math:`\phi = \theta + \mu m` (see :func:`~mlcourse.optim.nesterov`
       for the change of variables and its proof).
     * **weight_decay** is L2 regularisation: :math:`\lambda\theta` is added to the
-      gradient (for SGD this is the same as decaying the weights).
+      gradient. Without momentum that equals shrinking θ by the factor
+      :math:`1-\eta\lambda` each step; with momentum the penalty also enters the
+      buffer.
     * torch's ``maximize``, ``foreach``, ``differentiable`` and ``fused`` flags are
       omitted: negate the gradient to maximise; the others only change how torch
       computes, not what.
@@ -70,6 +77,9 @@ def sgd(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
 
     def update(params, grads, state):
         params, grads = check_update(params, grads, state, SGDState)
+        if momentum and state.momentum_buffer is None:
+            raise ValueError("invalid state with momentum_buffer = None, expected the state "
+                             f"of an optimizer with momentum = {momentum!r}")
         lr = lr_at(state.step)
         first = state.step == 0
         new_params, new_buffer = empty(params, 2) if momentum else (*empty(params), None)
