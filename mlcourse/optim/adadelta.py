@@ -5,7 +5,8 @@ from typing import NamedTuple
 import numpy as np
 
 from .._checks import check_range
-from ._base import Optimizer, as_params, blockwise, check_update, empty, l2_into, learning_rate, same_point, square_ema_into
+from ._base import (Optimizer, as_params, blockwise, check_update, empty, l2_into, learning_rate, same_point,
+                    square_ema_into)
 
 
 class AdadeltaState(NamedTuple):

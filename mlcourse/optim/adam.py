@@ -95,7 +95,8 @@ def adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
     def update(params, grads, state):
         params, grads = check_update(params, grads, state, AdamState)
         if amsgrad and state.max_exp_avg_sq is None:
-            raise ValueError("invalid state with max_exp_avg_sq = None, expected the state of an amsgrad=True optimizer")
+            raise ValueError("invalid state with max_exp_avg_sq = None, "
+                             "expected the state of an amsgrad=True optimizer")
         lr, step = lr_at(state.step), state.step + 1
         step_size = lr / (1 - beta1**step)
         bias_correction2_sqrt = (1 - beta2**step) ** 0.5
