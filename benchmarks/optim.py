@@ -39,16 +39,22 @@ CASES = [
 ]
 
 
-def median_time(step, repeats, inner):
-    """Median over ``repeats`` of the mean time of ``inner`` calls of ``step()``."""
-    step()  # warm up (first-step branches, allocations)
-    times = []
+def median_times(steps, repeats, inner):
+    """Median over ``repeats`` of the mean time of ``inner`` calls of each ``step()``.
+
+    The steps take turns within each repeat, so that a change in the machine's load
+    (it may be shared) affects them alike.
+    """
+    for step in steps:  # warm up: first-step branches, first allocations
+        step()
+    times = [[] for _ in steps]
     for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(inner):
-            step()
-        times.append((time.perf_counter() - start) / inner)
-    return float(np.median(times))
+        for step, seen in zip(steps, times):
+            start = time.perf_counter()
+            for _ in range(inner):
+                step()
+            seen.append((time.perf_counter() - start) / inner)
+    return [float(np.median(seen)) for seen in times]
 
 
 def bandwidth(n):
@@ -101,8 +107,8 @@ def main():
         print(f"{'optimizer':22s} {'ours':>10s} {'torch':>10s} {'ours/torch':>10s} {'bound':>10s} {'ours/bound':>10s}")
         with torch.no_grad():
             for label, factory, kwargs, torch_name, torch_kwargs, buffers in CASES:
-                t_ours = median_time(ours(factory, kwargs, n), repeats, inner)
-                t_torch = median_time(theirs(torch_name, torch_kwargs, n), repeats, inner)
+                t_ours, t_torch = median_times([ours(factory, kwargs, n), theirs(torch_name, torch_kwargs, n)],
+                                               repeats, inner)
                 bound = (3 + 2 * buffers) * 4 * n / rate  # read p, g, buffers; write p, buffers
                 bounds = f"{bound * 1e3:8.3f}ms {t_ours / bound:10.2f}" if n >= 10**6 else f"{'-':>10s} {'-':>10s}"
                 print(f"{label:22s} {t_ours * 1e3:8.3f}ms {t_torch * 1e3:8.3f}ms {t_ours / t_torch:10.2f} {bounds}")
