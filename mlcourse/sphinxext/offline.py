@@ -3,13 +3,15 @@
 The book must read the same on a laptop in a train as on a server: every page
 loads only files from the site itself. Three things would otherwise reach out:
 
-* MathJax, which Sphinx loads from a CDN. We serve the one bundle the site
-  needs (``tex-chtml.js``: TeX input and HTML output), the TeX extensions its
-  autoloader fetches when a page uses a rarer macro (``\\boldsymbol``,
-  ``\\cancel``, ...), and the CommonHTML fonts, copied from the
-  ``django-static-mathjax`` package into ``_static/mathjax``. A page downloads
-  only the bundle and the fonts and extensions it uses; the rest of that package
-  (speech-rule engine, SVG output, other entry points) is left out of the site.
+* MathJax, which Sphinx loads from a CDN. We serve it from ``_static/mathjax``,
+  copied from the ``django-static-mathjax`` package, and load it as separate
+  components: the small ``startup.js`` loader, then TeX input, CommonHTML output
+  and the assistive MathML that screen readers read. That is the combined
+  ``tex-chtml.js`` bundle without its 430 kB context menu (zoom, "show TeX"),
+  which would be a third of every page's weight. TeX extensions for rarer macros
+  (``\\boldsymbol``, ``\\cancel``, ...) and the fonts are fetched from the site on
+  demand; the rest of the package (speech-rule engine, SVG output, the other
+  bundles) is left out.
 * myst-nb's ipywidgets loader (require.js and the html-manager from a CDN).
   ``_config.yml`` switches it off with ``nb_ipywidgets_js: {}``; here we also
   drop the widget-state JSON it embeds, which nothing on the site reads (the
@@ -40,10 +42,13 @@ logger = logging.getLogger(__name__)
 
 # Where the static files live relative to the output's _static directory.
 MATHJAX_STATIC_DIR = "mathjax"
-MATHJAX_ENTRY = "tex-chtml.js"
-# MathJax finds these relative to the entry script ([mathjax]/output/..., [tex]/...).
-MATHJAX_FONTS = Path("output", "chtml", "fonts", "woff-v2")
-MATHJAX_TEX_EXTENSIONS = Path("input", "tex", "extensions")
+MATHJAX_ENTRY = "startup.js"
+# The components every page with math loads, and the files they and the entry are in.
+MATHJAX_COMPONENTS = ["input/tex", "output/chtml", "a11y/assistive-mml"]
+MATHJAX_FILES = ["startup.js", "core.js", "input/tex.js", "output/chtml.js",
+                 "output/chtml/fonts/tex.js", "a11y/assistive-mml.js"]
+# Loaded on demand, relative to the entry script ([tex]/..., [mathjax]/output/...).
+MATHJAX_ON_DEMAND = [("input/tex/extensions", "**/*.js"), ("output/chtml/fonts/woff-v2", "*.woff")]
 # pydata-sphinx-theme loads Font Awesome twice: as a webfont through its stylesheet
 # (which draws every icon of the theme) and as a 1.5 MB script that exists only so
 # that a book can add custom SVG icons. This book adds none, so the script goes.
@@ -75,16 +80,18 @@ def is_remote(url: str | None) -> bool:
 
 
 def use_local_mathjax(app: Sphinx, config) -> None:
-    """Point ``mathjax_path`` at the local copy unless the book chose a local file."""
-    if is_remote(config.mathjax_path):
-        logger.info("offline: serving MathJax from _static/%s", MATHJAX_STATIC_DIR)
+    """Point ``mathjax_path`` at the local loader and tell it which components to load."""
     if is_remote(config.mathjax_path) or not config.mathjax_path:
         config.mathjax_path = f"{MATHJAX_STATIC_DIR}/{MATHJAX_ENTRY}"
-    if Path(config.mathjax_path).name != MATHJAX_ENTRY:
+    if config.mathjax_path != f"{MATHJAX_STATIC_DIR}/{MATHJAX_ENTRY}":
         raise ExtensionError(
             f"invalid mathjax_path = {config.mathjax_path!r}, expected "
-            f"'{MATHJAX_STATIC_DIR}/{MATHJAX_ENTRY}' (the bundle this extension copies)"
+            f"'{MATHJAX_STATIC_DIR}/{MATHJAX_ENTRY}' (the loader this extension copies)"
         )
+    # myst-parser adds its own options to this dict later; both must survive.
+    config.mathjax3_config = dict(config.mathjax3_config or {})
+    loader = config.mathjax3_config.setdefault("loader", {})
+    loader["load"] = list(dict.fromkeys([*loader.get("load", []), *MATHJAX_COMPONENTS]))
 
 
 def thebe_enabled(app: Sphinx) -> bool:
@@ -136,19 +143,18 @@ def check_page_assets(app: Sphinx, pagename: str, templatename: str, context: di
 
 
 def copy_mathjax(app: Sphinx, exception: Exception | None) -> None:
-    """Copy the MathJax entry script, its fonts and TeX extensions into ``_static/mathjax``."""
+    """Copy the MathJax loader, its components, fonts and TeX extensions into ``_static/mathjax``."""
     if exception is not None or app.builder is None or app.builder.format != "html":
         return
     source = mathjax_source_dir()
     target = Path(app.builder.outdir, "_static", MATHJAX_STATIC_DIR)
     shutil.rmtree(target, ignore_errors=True)  # no stale files from an earlier layout
-    target.mkdir(parents=True)
-    shutil.copy2(source / MATHJAX_ENTRY, target / MATHJAX_ENTRY)
-    for folder, pattern in ((MATHJAX_FONTS, "*.woff"), (MATHJAX_TEX_EXTENSIONS, "**/*.js")):
-        for file in (source / folder).glob(pattern):
-            destination = target / folder / file.relative_to(source / folder)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(file, destination)
+    files = list(MATHJAX_FILES)
+    for folder, pattern in MATHJAX_ON_DEMAND:
+        files += [file.relative_to(source).as_posix() for file in (source / folder).glob(pattern)]
+    for name in files:
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source / name, target / name)
 
 
 def drop_fontawesome_script(app: Sphinx, exception: Exception | None) -> None:

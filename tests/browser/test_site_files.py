@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from browser_site import SITE, site_pages
+from mlcourse.sphinxext.offline import MATHJAX_FILES, MATHJAX_ON_DEMAND
 
 # Attributes through which a page makes the browser fetch something by itself.
 LOADING_ATTRIBUTES = {
@@ -79,15 +80,14 @@ def test_solutions_are_never_published(site):
 
 def test_mathjax_is_served_from_the_site_and_only_what_it_needs(site):
     mathjax = SITE / "_static" / "mathjax"
-    assert (mathjax / "tex-chtml.js").is_file()
+    assert (mathjax / "startup.js").is_file()
     files = [p.relative_to(mathjax).as_posix() for p in mathjax.rglob("*") if p.is_file()]
     extra = [
         f for f in files
-        if f != "tex-chtml.js"
-        and not f.startswith("output/chtml/fonts/woff-v2/")
-        and not f.startswith("input/tex/extensions/")
+        if f not in MATHJAX_FILES and not any(f.startswith(folder + "/") for folder, _ in MATHJAX_ON_DEMAND)
     ]
     assert extra == [], f"MathJax files the site does not use: {extra[:10]}"
+    assert not any(f.startswith(("sre/", "ui/")) for f in files), "no speech engine, no menu"
 
 
 def test_pages_do_not_load_the_fontawesome_script(site):
