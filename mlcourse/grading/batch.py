@@ -3,11 +3,12 @@
 1. A *template* course directory is made once: ``nbgrader_config.py`` and
    ``solutions/<assignment>`` are copied and ``nbgrader generate_assignment`` fills
    its gradebook.
-2. Each submission is graded by its own ``python -m mlcourse.grading.worker`` process
-   in a fresh copy of the template (own gradebook, own kernel spec with a memory
-   limit), ``jobs`` at a time. A worker that fails for the grader's own reasons
-   (kernel did not start, port taken) is retried; one that hangs is killed after a
-   wall-clock limit. Nothing a submission does reaches another's result.
+2. ``jobs`` worker processes (``python -m mlcourse.grading.worker --serve``) take
+   submissions one at a time; each is graded in a fresh copy of the template (own
+   gradebook, own kernel spec with a memory limit), its notebook in its own kernel.
+   A grading that fails for the grader's own reasons (kernel did not start, port
+   taken, the worker died) is retried on a fresh worker; one that hangs is killed
+   after a wall-clock limit. Nothing a submission does reaches another's result.
 3. Results are cached by content hash in ``OUT/.cache``: a rerun grades only new or
    changed submissions and those whose grading failed (``grader_error``).
 4. ``OUT`` receives ``grades.csv``, ``feedback/<student>/*.html``, ``summary.png`` and
@@ -53,8 +54,54 @@ def prepare_template(root, assignment, folder):
                   if f.endswith(".ipynb"))
 
 
-def _run_worker(job, wall_clock, attempts=3):
-    """Run one worker process (retrying grader-side failures); return its result dict."""
+class Worker:
+    """A long-lived ``python -m mlcourse.grading.worker --serve`` process for one slot."""
+
+    def __init__(self):
+        self.process = None
+
+    def start(self):
+        import threading
+
+        self.process = subprocess.Popen([sys.executable, "-m", "mlcourse.grading.worker", "--serve"],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL, text=True, start_new_session=True,
+                                        env=tool_env())
+        self.answers = queue.Queue()
+        process, answers = self.process, self.answers
+        threading.Thread(target=lambda: [answers.put(line) for line in process.stdout] + [answers.put("")],
+                         daemon=True).start()
+
+    def stop(self):
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.process.wait()
+            self.process = None
+
+    def run(self, job_path, wall_clock):
+        """Return "done", "timeout" (the worker was killed) or "died"."""
+        if self.process is None:
+            self.start()
+        try:
+            self.process.stdin.write(job_path + "\n")
+            self.process.stdin.flush()
+            answer = self.answers.get(timeout=wall_clock)
+        except queue.Empty:
+            self.stop()
+            return "timeout"
+        except (BrokenPipeError, OSError):
+            answer = ""
+        if answer.strip() != "done":
+            self.stop()
+            return "died"
+        return "done"
+
+
+def _run_job(worker, job, wall_clock, attempts=3):
+    """Grade one submission in a fresh copy of the template, retrying grader-side failures."""
     result = {"status": ["grader_error"], "notes": ["the worker did not report"]}
     for attempt in range(attempts):
         course_dir = job["course_dir"]
@@ -67,22 +114,15 @@ def _run_worker(job, wall_clock, attempts=3):
             os.remove(job["result_path"])
         with open(job_path, "w") as f:
             json.dump(job, f)
-        process = subprocess.Popen([sys.executable, "-m", "mlcourse.grading.worker", job_path],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                   start_new_session=True, env=tool_env())
-        try:
-            process.wait(timeout=wall_clock)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        outcome = worker.run(job_path, wall_clock)
+        if outcome == "timeout":
             return {"status": ["timeout"], "notes": [f"grading took longer than {wall_clock:.0f} s and was "
                                                      "stopped; scored 0"]}
         if os.path.exists(job["result_path"]):
             with open(job["result_path"]) as f:
                 result = json.load(f)
         else:
-            result = {"status": ["grader_error"],
-                      "notes": [f"the worker exited with code {process.returncode} without a result"]}
+            result = {"status": ["grader_error"], "notes": ["the grading worker died without a result"]}
         if "grader_error" not in result["status"]:
             return result
         time.sleep(0.5 + attempt)  # e.g. a kernel port collision: try again
@@ -118,8 +158,8 @@ def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048
                     continue
             pending.append((submission, digest, cached))
 
-        slots = queue.Queue()
-        for index in range(max(1, jobs)):
+        slots, workers = queue.Queue(), [Worker() for _ in range(max(1, jobs))]
+        for index in range(len(workers)):
             slots.put(index)
         # generous: every cell may use its full timeout, plus start-up and feedback
         wall_clock = timeout * 12 + 120
@@ -134,7 +174,7 @@ def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048
                        "assignment": assignment, "student": submission.student, "notebooks": matched,
                        "timeout": timeout, "memory_bytes": memory_mb * 2**20,
                        "max_output_bytes": max_output_bytes, "key": secrets.token_hex(16)}
-                result = _run_worker(job, wall_clock)
+                result = _run_job(workers[slot], job, wall_clock)
                 result.update(student=submission.student, assignment=assignment, hash=digest,
                               files=[os.path.basename(p) for p in submission.files],
                               graded_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), graded_ns=time.time_ns())
@@ -159,10 +199,14 @@ def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048
                     bar.update()
         if bar:
             bar.close()
+        for worker in workers:
+            worker.stop()
         ordered = [results[s] for s in sorted(results)]
         write_reports(ordered, out, assignment)
         return ordered
     finally:
+        for worker in locals().get("workers", []):
+            worker.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -219,8 +219,8 @@ def grade(job):
             "cells": cells, "notes": notes, "feedback": html}
 
 
-def main():
-    job_path = sys.argv[1]
+def run_job(job_path):
+    """Grade the job described in the file ``job_path``; write its result file."""
     with open(job_path) as f:
         job = json.load(f)
     try:
@@ -234,5 +234,24 @@ def main():
         json.dump(result, f)
 
 
+def serve():
+    """Grade jobs named one per line on stdin, answering ``done`` on the real stdout.
+
+    One long-lived worker per parallel slot saves importing nbgrader (seconds) for
+    every submission; each job still gets a fresh course directory and gradebook.
+    Anything else printed goes to stderr, so it cannot garble the protocol.
+    """
+    answers = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    for line in sys.stdin:
+        if line.strip():
+            run_job(line.strip())
+            answers.write("done\n")
+            answers.flush()
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--serve"]:
+        serve()
+    else:
+        run_job(sys.argv[1])
