@@ -158,3 +158,29 @@ def test_every_update_matches_torch(name):
                                       f"{what}, step {step}: {field}")
         finally:
             torch.set_default_dtype(torch.float32)
+
+
+def test_textbook_forms_follow_torch_sgd():
+    """momentum(lr, β) visits torch's SGD(momentum=β) points; nesterov(lr, β) looks
+    ahead to exactly the points torch's SGD(nesterov=True) holds (float64, constant lr)."""
+    rng = np.random.default_rng(7)
+    torch.set_default_dtype(torch.float64)
+    try:
+        for _ in range(DRAWS):
+            lr, beta = float(rng.uniform(0.001, 0.1)), float(rng.uniform(0, 0.95))
+            shape = SHAPES[rng.integers(len(SHAPES))]
+            gradient = _gradient(rng, shape)
+            theta0 = rng.normal(size=shape)
+            for textbook, nesterov in ((optim.momentum(lr, beta), False), (optim.nesterov(lr, beta), True)):
+                p = torch.tensor(theta0, requires_grad=True)
+                reference = torch.optim.SGD([p], lr=lr, momentum=beta, nesterov=nesterov)
+                theta, state = theta0, textbook.init(theta0)
+                for step in range(STEPS):
+                    theta, state = textbook.update(theta, gradient(textbook.lookahead(theta, state)), state)
+                    p.grad = torch.tensor(gradient(p.detach().numpy()))
+                    reference.step()
+                    np.testing.assert_allclose(textbook.lookahead(theta, state), p.detach().numpy(),
+                                               rtol=1e-10, atol=1e-12,
+                                               err_msg=f"lr={lr}, beta={beta}, nesterov={nesterov}, step {step}")
+    finally:
+        torch.set_default_dtype(torch.float32)

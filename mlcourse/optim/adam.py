@@ -167,9 +167,9 @@ def adamax(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
 
     Adam with the :math:`L^2` norm of past gradients replaced by the :math:`L^\infty`
     norm: :math:`u_t` needs no bias correction. Conventions: ε sits *inside* the
-    maximum, added to :math:`|g_t|` (the paper has no ε; adding it outside,
-    :math:`m/(u+\epsilon)`, would be another method); ``weight_decay`` is L2 (added
-    to the gradient). torch's ``maximize``, ``foreach``, ``capturable`` and
+    maximum, added to :math:`|g_t|` (the paper has no ε; Keras adds it outside,
+    :math:`m/(u+\epsilon)`, which differs once gradients get small); ``weight_decay``
+    is L2 (added to the gradient). torch's ``maximize``, ``foreach``, ``capturable`` and
     ``differentiable`` flags are omitted.
     """
     lr_at, beta1, beta2, eps, weight_decay = _check_common(lr, betas, eps, weight_decay)

@@ -39,8 +39,8 @@ def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, cente
     not a sum over a fixed window: old gradients fade geometrically. (The window is
     the idea that motivates Adadelta.)
 
-    Conventions: ε is added *outside* the square root (TensorFlow's RMSprop and
-    some texts put it inside); there is no bias correction, so early steps are
+    Conventions: ε is added *outside* the square root (TensorFlow 1's
+    ``RMSPropOptimizer`` and some texts put it inside; Hinton's slides have none); there is no bias correction, so early steps are
     larger than Adam's (:math:`v_1 = (1-\alpha) g_1^2`); ``centered`` divides by an
     estimate of the standard deviation instead of the root mean square (Graves,
     2013); the momentum buffer starts at zero and accumulates already-scaled steps;
