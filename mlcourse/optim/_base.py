@@ -16,6 +16,7 @@ temporaries. Each factory's docstring gives the rule in mathematical form.
 """
 
 import math
+import weakref
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
@@ -135,36 +136,31 @@ def empty(params, count=1):
     return [_pooled_empty(params.shape, params.dtype) for _ in range(count)]
 
 
-POOL_BYTES = 2**28  # at most 256 MB of released memory is kept for reuse
-_pool = {}  # size in bytes -> list of uint8 arrays no output uses any more
+POOL_BYTES = 2**28  # each allocation trims the released memory kept to 256 MB
+_pool = {}  # size in bytes -> list of released uint8 arrays, oldest first
 
 
-class _PooledMemory:
-    """Owner of one output's memory: hands it back to the pool when the output dies.
+class _Owner:
+    """The ``base`` of a pooled output array (and of every view of it), holding its memory."""
 
-    NumPy makes it the ``base`` of the output array (and of every view of it), so
-    ``__del__`` runs only when no array refers to the memory any more.
-    """
-
-    def __init__(self, storage, shape, dtype):
-        self.storage = storage
-        self.__array_interface__ = {"data": (storage.__array_interface__["data"][0], False),
-                                    "shape": shape, "typestr": dtype.str, "version": 3}
-
-    def __del__(self):
-        try:
-            pooled = sum(a.nbytes for arrays in _pool.values() for a in arrays)
-            if pooled + self.storage.nbytes <= POOL_BYTES:
-                _pool.setdefault(self.storage.nbytes, []).append(self.storage)
-        except Exception:  # at interpreter exit the pool may be gone: let the memory go
-            pass
+    __slots__ = ("__array_interface__", "storage", "__weakref__")
 
 
 def _pooled_empty(shape, dtype):
     nbytes = math.prod(shape) * dtype.itemsize
-    free = _pool.get(nbytes)
+    free = _pool.setdefault(nbytes, [])
     storage = free.pop() if free else np.empty(nbytes, np.uint8)  # last released: warmest in cache
-    return np.asarray(_PooledMemory(storage, shape, dtype))
+    while sum(a.nbytes for arrays in _pool.values() for a in arrays) > POOL_BYTES:
+        max(_pool.values(), key=len).pop(0)
+    owner = _Owner()
+    owner.storage = storage
+    owner.__array_interface__ = {"data": (storage.__array_interface__["data"][0], False),
+                                 "shape": shape, "typestr": dtype.str, "version": 3}
+    # When no array refers to owner any more, its storage goes back on the free
+    # list. The callback is list.append itself: no Python code of mlcourse runs at
+    # that moment, which may be inside anyone's code (the graders trace calls).
+    weakref.finalize(owner, free.append, storage).atexit = False
+    return np.asarray(owner)
 
 
 def blockwise(kernel, inputs, outputs, scratch=0):
