@@ -150,8 +150,9 @@ def _pooled_empty(shape, dtype):
     nbytes = math.prod(shape) * dtype.itemsize
     free = _pool.setdefault(nbytes, [])
     storage = free.pop() if free else np.empty(nbytes, np.uint8)  # last released: warmest in cache
-    while sum(a.nbytes for arrays in _pool.values() for a in arrays) > POOL_BYTES:
-        max(_pool.values(), key=len).pop(0)
+    lists = list(_pool.values())  # a copy: another thread may add a size meanwhile
+    while sum(a.nbytes for arrays in lists for a in arrays) > POOL_BYTES:
+        max(lists, key=len).pop(0)
     owner = _Owner()
     owner.storage = storage
     owner.__array_interface__ = {"data": (storage.__array_interface__["data"][0], False),
