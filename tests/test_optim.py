@@ -96,10 +96,11 @@ def _problem(shape, dtype, seed=0):
 
 
 @pytest.mark.parametrize("name", ALL)
-def test_inputs_are_never_modified(name):
+@pytest.mark.parametrize("shape", [(3, 4), (300, 700)], ids=["one block", "many blocks"])
+def test_inputs_are_never_modified(name, shape):
     """update leaves params, grads and every state buffer untouched."""
     opt = getattr(optim, name)(**ALL[name])
-    theta, grad = _problem((3, 4), np.float64)
+    theta, grad = _problem(shape, np.float64)
     state = opt.init(theta)
     for _ in range(3):  # past the first step, whose buffers are special
         theta, state = opt.update(theta, grad(theta), state)
