@@ -6,6 +6,8 @@ Two more failures must not stop a batch or lose the cells already graded:
 * **The kernel dies** (``os._exit``, a segfault): nbgrader would abandon the whole
   submission. Here the cell that killed it and every later code cell get an error
   output (so their tests score zero) and the cells before keep their scores.
+* **A cell that times out while still sending output** (nbclient raises instead of
+  recording it): recorded as a ``CellTimeoutError`` in that cell.
 * **A flood of output** (a print in an endless loop): each cell may send at most
   ``max_output_bytes``; past that its output is dropped, the kernel interrupted, and
   an ``OutputLimitExceeded`` error recorded.
@@ -14,7 +16,7 @@ Two more failures must not stop a batch or lose the cells already graded:
 import asyncio
 import json
 
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from traitlets import Integer
 
@@ -50,6 +52,9 @@ class GuardedExecute(Execute):
             cell.outputs.append(_error(
                 KERNEL_DIED, "the kernel died while running this cell (os._exit, a crash, "
                 "or memory exhausted); later cells were not run"))
+            return cell, resources
+        except CellTimeoutError as error:  # e.g. output still arriving long after the reply
+            cell.outputs.append(_error("CellTimeoutError", str(error).splitlines()[0]))
             return cell, resources
 
     def output(self, outs, msg, display_id, cell_index):

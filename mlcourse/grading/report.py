@@ -40,18 +40,19 @@ def write_summary_figure(results, cells, path, assignment):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [1, 1.6]})
     top = max((r.get("max_score") or 0) for r in results) or 1
     scores = [r.get("score", 0.0) for r in results]
     left.hist(scores, bins=min(20, max(5, int(top) + 1)), range=(0, top), color="#4c72b0", edgecolor="white")
+    left.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     left.set(title=f"{assignment}: scores of {len(results)} submissions", xlabel=f"score (out of {top:g})",
              ylabel="students")
     maxima = {}
     for r in results:
-        for name, value in r.get("cells", {}).items():
-            maxima[name] = max(maxima.get(name, 0.0), value)
-    rates = [sum(1 for r in results if maxima[c] > 0 and r.get("cells", {}).get(c, 0.0) >= maxima[c])
+        maxima.update(r.get("cell_max", {}))
+    rates = [sum(1 for r in results if maxima.get(c, 0) > 0 and r.get("cells", {}).get(c, 0.0) >= maxima[c])
              / len(results) for c in cells]
     right.barh(range(len(cells)), rates, color="#55a868")
     right.set_yticks(range(len(cells)), cells, fontsize=8)

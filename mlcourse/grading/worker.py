@@ -136,6 +136,7 @@ def grade(job):
     with Gradebook(db_url, course_id) as gb:
         notebooks = {nb.name: [c for c in nb.source_cells] for nb in gb.find_assignment(assignment).notebooks}
         zeros = {c.name: 0.0 for nb in gb.find_assignment(assignment).notebooks for c in nb.grade_cells}
+        most = {c.name: float(c.max_score) for nb in gb.find_assignment(assignment).notebooks for c in nb.grade_cells}
         full = sum(c.max_score for nb in gb.find_assignment(assignment).notebooks for c in nb.grade_cells)
         source_text = {name: {c.name: c.source for c in cells} for name, cells in notebooks.items()}
         for name, cells in notebooks.items():
@@ -160,7 +161,7 @@ def grade(job):
 
     if not os.listdir(submitted):  # nothing gradable: every test scores zero
         return {"status": [s for s in STATUSES if s in statuses], "score": 0.0, "max_score": full,
-                "cells": zeros, "notes": notes, "feedback": []}
+                "cells": zeros, "cell_max": most, "notes": notes, "feedback": []}
 
     api = NbGraderAPI(coursedir=coursedir, config=config)
     outcome = api.autograde(assignment, student)
@@ -168,7 +169,7 @@ def grade(job):
         return {"status": ["grader_error"], "notes": notes + [outcome.get("error") or "autograde failed"],
                 "log": outcome.get("log", "")[-4000:]}
 
-    cells, max_score = {}, 0.0
+    cells, cell_max, max_score = {}, {}, 0.0
     seen_receipts, voided = set(), {}
     with Gradebook(db_url, course_id) as gb:
         submission = gb.find_submission(assignment, student)
@@ -179,6 +180,7 @@ def grade(job):
                 statuses |= cell_statuses
             for grade in notebook.grades:
                 max_score += grade.max_score
+                cell_max[grade.name] = float(grade.max_score)
                 cell_statuses, receipts, tamper = scanned.get(grade.name, (set(), [], None))
                 score = grade.score
                 needs_receipt = "grading.check_" in source_text.get(notebook.name, {}).get(grade.name, "")
@@ -216,7 +218,7 @@ def grade(job):
         html = sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".html"))
     ordered = [s for s in STATUSES if s in statuses]
     return {"status": ordered or ["ok"], "score": sum(cells.values()), "max_score": max_score,
-            "cells": cells, "notes": notes, "feedback": html}
+            "cells": cells, "cell_max": cell_max, "notes": notes, "feedback": html}
 
 
 def run_job(job_path):
