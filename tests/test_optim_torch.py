@@ -184,3 +184,20 @@ def test_textbook_forms_follow_torch_sgd():
                                                err_msg=f"lr={lr}, beta={beta}, nesterov={nesterov}, step {step}")
     finally:
         torch.set_default_dtype(torch.float32)
+
+
+OMITTED = {"params", "self", "maximize", "foreach", "capturable", "differentiable", "fused"}
+
+
+@pytest.mark.parametrize("name", DRAW)
+def test_names_and_defaults_are_torchs(name):
+    """Every hyperparameter of the torch class (but the omitted flags) exists here,
+    in torch's order, with torch's default; we add none of our own."""
+    import inspect
+
+    theirs = [p for p in inspect.signature(getattr(torch.optim, DRAW[name][0]).__init__).parameters.values()
+              if p.name not in OMITTED]
+    ours = list(inspect.signature(getattr(optim, name)).parameters.values())
+    assert [p.name for p in ours] == [p.name for p in theirs]
+    for mine, torchs in zip(ours, theirs):
+        assert mine.default == torchs.default, f"{name}: {mine.name} = {mine.default!r}, torch's {torchs.default!r}"

@@ -74,7 +74,8 @@ def adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
       (some write :math:`\sqrt{\hat v_t + \epsilon}`).
     * Adam is momentum (the first moment :math:`m`) with RMSprop's per-coordinate
       scaling (the second moment :math:`v`), plus bias correction; it is not
-      "AdaGrad plus RMSprop".
+      "AdaGrad plus RMSprop". Both moments average the *current* gradient
+      :math:`g_t` into the past ones (the notes' "carbon gradient" is a slip).
     * **weight_decay** is L2 regularisation by default: :math:`\lambda\theta` joins
       the gradient and is then divided by :math:`\sqrt{v}`, so heavily-updated
       coordinates are decayed less. ``decoupled_weight_decay=True`` is AdamW
