@@ -120,7 +120,7 @@ def nesterov(lr, beta=0.9):
        = \varphi_{t-1} - \beta m_{t-1} + (1+\beta)(\beta m_{t-1} - \eta g_t)
        = \varphi_{t-1} + \beta(\beta m_{t-1} - \eta g_t) - \eta g_t
        = \varphi_{t-1} + \beta m_t - \eta g_t
-       = \varphi_{t-1} - \eta(g_t + \beta b_t). \quad ∎
+       = \varphi_{t-1} - \eta(g_t + \beta b_t). \quad \blacksquare
 
     So the two differ only in which point they report: torch's parameters are
     where the gradient is taken (the look-ahead point φ), the textbook's are θ,
