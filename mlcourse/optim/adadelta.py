@@ -59,7 +59,8 @@ def adadelta(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
         def kernel(theta, g, v, u, out_theta, out_v, out_u, work, delta):
             g = l2_into(work, g, theta, weight_decay)
             square_ema_into(out_v, v, g, rho, delta)
-            np.add(out_v, eps, out=out_theta)  # out_theta as scratch for sqrt(v + eps)
+            # delta = sqrt(u + eps) / sqrt(v + eps) * g, with out_theta as scratch
+            np.add(out_v, eps, out=out_theta)
             np.sqrt(out_theta, out=out_theta)
             np.add(u, eps, out=delta)
             np.sqrt(delta, out=delta)
@@ -69,7 +70,8 @@ def adadelta(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
             np.multiply(delta, -lr, out=delta)
             np.add(theta, delta, out=out_theta)
 
-        blockwise(kernel, [params, grads, state.square_avg, state.acc_delta], [new_params, new_v, new_u], scratch=2)
+        blockwise(kernel, [params, grads, state.square_avg, state.acc_delta], [new_params, new_v, new_u],
+                  scratch=2)
         return new_params, AdadeltaState(state.step + 1, new_v, new_u)
 
     return Optimizer(init, update, same_point)

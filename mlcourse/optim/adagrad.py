@@ -57,10 +57,12 @@ def adagrad(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0
 
         def kernel(theta, g, s, out_theta, out_s, work):
             g = l2_into(work, g, theta, weight_decay)
-            np.multiply(g, g, out=out_theta)  # out_theta as scratch, first for g², then the root
+            # s + g², then sqrt(s) + eps, in out_theta used as scratch
+            np.multiply(g, g, out=out_theta)
             np.add(s, out_theta, out=out_s)
             np.sqrt(out_s, out=out_theta)
             np.add(out_theta, eps, out=out_theta)
+            # theta - clr * g / (sqrt(s) + eps)
             np.multiply(g, -clr, out=work)
             np.divide(work, out_theta, out=work)
             np.add(theta, work, out=out_theta)

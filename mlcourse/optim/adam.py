@@ -106,11 +106,13 @@ def adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
         def kernel(theta, g, m, v, vmax, out_theta, out_m, out_v, out_vmax, work, denom):
             theta, g = _decay(theta, g, lr, weight_decay, decoupled, out_theta, work)
             _moments(g, m, v, beta1, beta2, out_m, out_v, denom)
-            if amsgrad:
+            if amsgrad:  # the denominator uses the largest v so far
                 out_v = np.maximum(vmax, out_v, out=out_vmax)
+            # denom = sqrt(v) / sqrt(1 - beta2^t) + eps
             np.sqrt(out_v, out=denom)
             np.divide(denom, bias_correction2_sqrt, out=denom)
             np.add(denom, eps, out=denom)
+            # theta - lr / (1 - beta1^t) * m / denom
             np.multiply(out_m, -step_size, out=work)
             np.divide(work, denom, out=work)
             np.add(theta, work, out=out_theta)
@@ -188,10 +190,12 @@ def adamax(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         def kernel(theta, g, m, u, out_theta, out_m, out_u, work):
             g = l2_into(work, g, theta, weight_decay)
             ema_into(out_m, m, g, beta1)
+            # u = max(beta2 u, |g| + eps), with out_theta as scratch
             np.multiply(u, beta2, out=out_u)
-            np.abs(g, out=out_theta)  # out_theta as scratch for |g| + eps
+            np.abs(g, out=out_theta)
             np.add(out_theta, eps, out=out_theta)
             np.maximum(out_u, out_theta, out=out_u)
+            # theta - lr / (1 - beta1^t) * m / u
             np.multiply(out_m, -clr, out=out_theta)
             np.divide(out_theta, out_u, out=out_theta)
             np.add(theta, out_theta, out=out_theta)
@@ -270,6 +274,7 @@ def nadam(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_deca
         def kernel(theta, g, m, v, out_theta, out_m, out_v, work, denom):
             theta, g = _decay(theta, g, lr, weight_decay, decoupled, out_theta, work)
             _moments(g, m, v, beta1, beta2, out_m, out_v, denom)
+            # denom = sqrt(v / (1 - beta2^t)) + eps: inside the root, unlike Adam's
             np.divide(out_v, bias_correction2, out=denom)
             np.sqrt(denom, out=denom)
             np.add(denom, eps, out=denom)

@@ -73,7 +73,7 @@ def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, cente
         def kernel(theta, g, v, b, mean, out_theta, out_v, out_b, out_mean, work, denom):
             g = l2_into(work, g, theta, weight_decay)
             square_ema_into(out_v, v, g, alpha, denom)
-            if centered:
+            if centered:  # denom = sqrt(v - mean(g)²) + eps, the standard deviation
                 ema_into(out_mean, mean, g, alpha)
                 np.multiply(out_mean, out_mean, out=denom)
                 np.subtract(out_v, denom, out=denom)
@@ -81,7 +81,7 @@ def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, cente
             else:
                 np.sqrt(out_v, out=denom)
             np.add(denom, eps, out=denom)
-            if momentum > 0:
+            if momentum > 0:  # b = momentum b + g / denom; theta - lr b
                 np.multiply(b, momentum, out=out_b)
                 np.divide(g, denom, out=denom)
                 np.add(out_b, denom, out=out_b)
