@@ -126,7 +126,7 @@ def test_scratch_book_builds_when_everything_is_right(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     html = (tmp_path / "_build" / "html" / "scratch.html").read_text()
     assert "2.0" in html  # the cell ran and its output is on the page
-    assert (tmp_path / "_build" / "html" / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    assert (tmp_path / "_build" / "html" / "_static" / "mathjax" / "startup.js").is_file()
 
 
 def test_a_failing_cell_fails_the_build(tmp_path):
