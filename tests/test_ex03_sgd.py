@@ -1,0 +1,159 @@
+"""Exercise 3 (mini-batch SGD): its checkers pass correct code and name the usual mistakes."""
+
+import os
+
+import nbformat
+import numpy as np
+import pytest
+
+from mlcourse import grading, problems  # noqa: F401  (grading first: it captures trusted references)
+from mlcourse.grading import _integrity, sgd_checks
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+# --- implementations a student might write -------------------------------------------
+
+def clip_by_norm(grad, max_norm):
+    norm = np.sqrt(np.sum(grad ** 2))
+    return grad * min(1.0, max_norm / (norm + 1e-6))
+
+
+def clip_textbook(grad, max_norm):
+    """Divides by the norm itself (no 1e-6): accepted as well."""
+    norm = np.linalg.norm(grad)
+    return grad if norm <= max_norm else grad * (max_norm / norm)
+
+
+def clip_componentwise(grad, max_norm):
+    return np.clip(grad, -max_norm, max_norm)
+
+
+def clip_always(grad, max_norm):
+    return grad * (max_norm / np.linalg.norm(grad))
+
+
+def make_epoch(order="permutation", clip=clip_by_norm, keep_last=True, sign=-1.0, batch=True,
+               in_place=False, stale=False):
+    """An sgd_epoch, correct by default, with one mistake switched on."""
+    def sgd_epoch(problem, theta, lr, batch_size, rng, max_norm=None):
+        n = problem.n_samples
+        if order == "permutation":
+            indices = rng.permutation(n)
+        elif order == "sorted":
+            indices = np.arange(n)
+        else:  # with replacement
+            indices = rng.integers(n, size=n)
+        stop = n if keep_last else n - n % batch_size
+        start_theta = theta
+        for start in range(0, stop, batch_size):
+            at = start_theta if stale else theta
+            g = problem.grad(at, indices[start:start + batch_size] if batch else None)
+            if max_norm is not None:
+                g = clip(g, max_norm)
+            if in_place:
+                theta += sign * lr * g
+            else:
+                theta = theta + sign * lr * g
+        return theta
+    return sgd_epoch
+
+
+def make_loop(epoch=make_epoch(), one_generator=True, initial_loss=True):
+    def train_sgd(problem, theta0, lr, batch_size, epochs, seed, max_norm=None):
+        rng = np.random.default_rng(seed)
+        theta, losses = theta0, [problem.loss(theta0)]
+        for _ in range(epochs):
+            generator = rng if one_generator else np.random.default_rng(seed)
+            theta = epoch(problem, theta, lr, batch_size, generator, max_norm)
+            losses.append(problem.loss(theta))
+        return theta, np.array(losses if initial_loss else losses[1:])
+    return train_sgd
+
+
+# --- correct code passes, visibly and with inputs drawn at grading time -------------------
+
+@pytest.mark.parametrize("seed", [0, None])
+def test_correct_implementations_pass(seed, capsys):
+    sgd_checks.check_clip_by_norm(clip_by_norm, seed=seed)
+    sgd_checks.check_clip_by_norm(clip_textbook, seed=seed)
+    sgd_checks.check_sgd_epoch(make_epoch(), seed=seed)
+    sgd_checks.check_sgd_loop(make_loop(), seed=seed)
+    printed = capsys.readouterr().out
+    assert printed.count("✔") == 4
+
+
+# --- each mistake fails, with a message that says what is wrong ----------------------------
+
+@pytest.mark.parametrize("student, words", [
+    (clip_componentwise, "clips each component"),
+    (clip_always, "never above 1"),
+    (lambda grad, max_norm: grad, "must be shortened"),
+    (lambda grad, max_norm: grad * max_norm / np.linalg.norm(grad) ** 2, "square root"),
+])
+def test_clipping_mistakes_are_named(student, words):
+    with pytest.raises(AssertionError, match=words):
+        sgd_checks.check_clip_by_norm(student)
+
+
+def test_zero_gradient_must_not_give_nan():
+    def divides_by_norm(grad, max_norm):
+        return grad / np.linalg.norm(grad) * min(np.linalg.norm(grad), max_norm)
+    with pytest.raises(AssertionError, match="zero gradient"):
+        sgd_checks.check_clip_by_norm(divides_by_norm)
+
+
+@pytest.mark.parametrize("epoch, words", [
+    (make_epoch(order="sorted"), "no shuffling"),
+    (make_epoch(order="with replacement"), "without replacement"),
+    (make_epoch(keep_last=False), "last, shorter batch"),
+    (make_epoch(batch=False), "full-batch gradient"),
+    (make_epoch(in_place=True), "modified its input"),
+    (make_epoch(sign=+1.0), "wrong sign"),
+    (make_epoch(stale=True), "wrong θ"),
+    (make_epoch(clip=clip_componentwise), "clip"),
+    (make_epoch(clip=lambda g, c: g), "not clipped|not shortened"),
+])
+def test_epoch_mistakes_are_named(epoch, words):
+    with pytest.raises(AssertionError, match=words):
+        sgd_checks.check_sgd_epoch(epoch)
+
+
+def test_componentwise_clipping_gets_its_own_hint_where_it_differs():
+    with pytest.raises(AssertionError, match="clips each component|every component is below"):
+        sgd_checks.check_sgd_epoch(make_epoch(clip=clip_componentwise))
+
+
+def test_a_fixed_order_every_epoch_is_named():
+    with pytest.raises(AssertionError, match="same order as in the previous epoch"):
+        sgd_checks.check_sgd_loop(make_loop(one_generator=False))
+
+
+def test_missing_initial_loss_is_named():
+    with pytest.raises(AssertionError, match="epochs \\+ 1"):
+        sgd_checks.check_sgd_loop(make_loop(initial_loss=False))
+
+
+def test_calling_the_reference_is_tampering():
+    def borrowed(problem, theta, lr, batch_size, rng, max_norm=None):
+        from mlcourse import optim
+        return problems.minimize(problem, optim.sgd(lr=lr), -(-problem.n_samples // batch_size), theta0=theta,
+                                 batch_size=batch_size, clip_norm=max_norm).theta
+
+    def borrowed_batches(problem, theta, lr, batch_size, rng, max_norm=None):
+        for batch in problems.batches(problem.n_samples, batch_size, seed=0, epochs=1):
+            theta = theta - lr * problem.grad(theta, batch)
+        return theta
+
+    for student in (borrowed, borrowed_batches):
+        with pytest.raises(_integrity.TamperingError):
+            sgd_checks.check_sgd_epoch(student)
+
+
+def test_the_exercise_test_cells_demand_receipts():
+    """`mlcourse grade` asks for a signed receipt only from cells that call `grading.check_`."""
+    nb = nbformat.read(os.path.join(ROOT, "solutions", "ex03_sgd", "ex03_sgd.ipynb"), as_version=4)
+    tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert len(tests) == 6
+    for cell in tests:
+        assert "grading.check_" in cell.source, cell.metadata["nbgrader"]["grade_id"]
