@@ -244,3 +244,42 @@ def test_notebooks_are_matched_by_name(tmp_path):
     submission = Submission("x", (str(tmp_path / "x_part2.ipynb"), str(tmp_path / "x_part1.ipynb")))
     assert match_notebooks(submission, ["part1", "part2"], tmp_path / "unpacked") == {
         "part1": str(tmp_path / "x_part1.ipynb"), "part2": str(tmp_path / "x_part2.ipynb")}
+
+
+# --- stateful rules: Adam's classic slips ----------------------------------------------------
+
+def _adam_init(params):
+    return (0, np.zeros_like(params), np.zeros_like(params))
+
+
+def _adam_step(bias_correction=True, eps_inside=False, in_place=False):
+    def step(params, grads, state, lr, eps):
+        beta1, beta2 = 0.9, 0.999
+        t, m, v = state
+        t += 1
+        if in_place:
+            m *= beta1
+            m += (1 - beta1) * grads
+        else:
+            m = beta1 * m + (1 - beta1) * grads
+        v = beta2 * v + (1 - beta2) * grads ** 2
+        m_hat, v_hat = (m / (1 - beta1 ** t), v / (1 - beta2 ** t)) if bias_correction else (m, v)
+        denominator = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
+        return params - lr * m_hat / denominator, (t, m, v)
+    return step
+
+
+ADAM_HP = {"lr": (1e-3, 0.1), "eps": (1e-3, 1e-1)}  # a large eps makes its place visible
+
+
+def test_a_correct_stateful_rule_passes():
+    grading.check_update_rule(_adam_step(), optim.adam, ADAM_HP, student_init=_adam_init, seed=None)
+
+
+@pytest.mark.parametrize("mistake, hint", [
+    (dict(bias_correction=False), "missing bias correction"),
+    (dict(eps_inside=True), "outside the square root"),
+    (dict(in_place=True), "modified its input \\(the state it was given\\)"),
+])
+def test_adam_mistakes_get_hints(mistake, hint):
+    _fails(hint, grading.check_update_rule, _adam_step(**mistake), optim.adam, ADAM_HP, student_init=_adam_init)

@@ -134,8 +134,9 @@ def protect(name, *arrays):
         __tracebackhide__ = True  # IPython shows the student our message, not our frames
         for index, (before, now) in enumerate(zip(copies, arrays)):
             if not _array_equal(before, now, equal_nan=True):
+                what = f"argument {index + 1}" if index < 2 else "the state it was given"
                 raise CheckFailed(
-                    f"{name} modified its input (argument {index + 1}) in place.\n  {context}\n"
+                    f"{name} modified its input ({what}) in place.\n  {context}\n"
                     "  hint: `x -= ...` or `x[...] = ...` changes the caller's array; "
                     "compute a new array instead (`x = x - ...`)."
                 )

@@ -62,11 +62,26 @@ def _gradient_streams(rng):
 def _mistakes(reference, hyperparameters):
     """Deliberately wrong optimizers built from the reference's own pieces."""
     wrong_sign = reference(**hyperparameters)
-    mistakes = [("wrong sign: the step must go *against* the gradient, θ ← θ − η·g.",
-                 wrong_sign, lambda g: -g)]
+    mistakes = [("wrong sign: the step must go *against* the gradient.", wrong_sign, lambda g: -g)]
     for other, hint in _RELATED.get(reference.__name__, []):
         mistakes.append((hint, getattr(optim, other)(**hyperparameters), lambda g: g))
     return mistakes
+
+
+def _adam_mistakes(name, hp, theta, new_state):
+    """Adam without bias correction, and with ε inside the square root, from the
+    reference's own moments (only for a constant lr and no weight decay)."""
+    if name not in ("adam", "adamw") or callable(hp.get("lr", 1e-3)) or hp.get("weight_decay", 0) \
+            or getattr(new_state, "max_exp_avg_sq", None) is not None:
+        return []
+    lr, eps = hp.get("lr", 1e-3), hp.get("eps", 1e-8)
+    beta1, beta2 = hp.get("betas", (0.9, 0.999))
+    m, v, t = new_state.exp_avg, new_state.exp_avg_sq, new_state.step
+    m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+    return [("missing bias correction: divide m by (1 − β1^t) and v by (1 − β2^t) before the step "
+             "(t counts from 1).", theta - lr * m / (np.sqrt(v) + eps)),
+            ("ε belongs outside the square root: θ ← θ − η·m̂ / (√v̂ + ε).",
+             theta - lr * m_hat / np.sqrt(v_hat + eps))]
 
 
 def check_update_rule(student_step, reference, hyperparameters, *, student_init=None, seed=0,
@@ -117,8 +132,11 @@ def _run_stream(student_step, student_init, reference, hp, name, where, theta0, 
                 value, mistakes_state = wrong.update(theta, transform(grad), wrong_state)
                 mistakes[index] = (hint, wrong, mistakes_state, transform)
                 wrong_values.append((hint, value))
+            wrong_values += _adam_mistakes(reference.__name__, hp, theta, new_state)
         context = f"step t={t} {where}\n  params = {_row(theta)}, grads = {_row(grad)}"
-        unchanged = protect(name, theta, grad)
+        buffers = [b for b in (student_state if isinstance(student_state, tuple) else (student_state,))
+                   if isinstance(b, np.ndarray)]
+        unchanged = protect(name, theta, grad, *buffers)
         with np.errstate(all="ignore"), student_code(name), _integrity.forbid_calls(OPTIM_FILES, name):
             if student_init is None:
                 got = student_step(theta, grad, **hp)
