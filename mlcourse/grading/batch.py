@@ -140,7 +140,10 @@ def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048
     work = tempfile.mkdtemp(prefix="mlcourse-grade-")
     cache_dir = os.path.join(out, ".cache", assignment)
     os.makedirs(cache_dir, exist_ok=True)
+    workers = [Worker() for _ in range(max(1, jobs))]
     try:
+        for worker in workers:  # they import nbgrader while the template is made
+            worker.start()
         template = os.path.join(work, "template")
         notebooks = prepare_template(root, assignment, template)
         with open(os.path.join(root, "solutions", assignment, f"{notebooks[0]}.ipynb"), "rb") as f:
@@ -158,7 +161,7 @@ def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048
                     continue
             pending.append((submission, digest, cached))
 
-        slots, workers = queue.Queue(), [Worker() for _ in range(max(1, jobs))]
+        slots = queue.Queue()
         for index in range(len(workers)):
             slots.put(index)
         # generous: every cell may use its full timeout, plus start-up and feedback
@@ -199,13 +202,11 @@ def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048
                     bar.update()
         if bar:
             bar.close()
-        for worker in workers:
-            worker.stop()
         ordered = [results[s] for s in sorted(results)]
         write_reports(ordered, out, assignment)
         return ordered
     finally:
-        for worker in locals().get("workers", []):
+        for worker in workers:
             worker.stop()
         shutil.rmtree(work, ignore_errors=True)
 
