@@ -106,9 +106,11 @@ import numpy as np
 """
 
 
-def build_scratch_book(tmp_path: Path, *, code: str, target: str) -> subprocess.CompletedProcess:
-    """Build a one-page book that uses the course's _config.yml."""
-    shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
+def build_scratch_book(tmp_path: Path, *, code: str, target: str, extra_sphinx_config=None):
+    """Build a one-page book that uses the course's _config.yml (plus `extra_sphinx_config`)."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config["sphinx"]["config"].update(extra_sphinx_config or {})
+    (tmp_path / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True))
     shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
     shutil.copytree(ROOT / "_static", tmp_path / "_static")
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: scratch\n")
@@ -139,3 +141,11 @@ def test_a_broken_reference_fails_the_build(tmp_path):
     result = build_scratch_book(tmp_path, code="print(1)", target="no-such-label")
     assert result.returncode != 0
     assert "no-such-label" in result.stdout + result.stderr
+
+
+def test_a_script_from_another_host_fails_the_build(tmp_path):
+    remote = "https://cdn.example.org/library.js"
+    result = build_scratch_book(tmp_path, code="print(1)", target="scratch-target",
+                                extra_sphinx_config={"html_js_files": [remote]})
+    assert result.returncode != 0
+    assert f"would load {remote} from the network" in result.stdout + result.stderr
