@@ -81,6 +81,27 @@ def modified_tests(nb, release, source_cells=()):
             if locked and submitted.get(grade_id, (None, None))[1] not in (checksum, source.get(grade_id))]
 
 
+def sanitize_metadata(nb, known_ids):
+    """Drop nbgrader metadata that nbgrader itself would crash on; return what was dropped.
+
+    A cell keeps its nbgrader metadata only if it has a grade_id of the source notebook
+    seen for the first time; copies of a cell and cells a student marked by hand become
+    ordinary cells (the originals are restored from the gradebook when missing).
+    """
+    seen, dropped = set(), []
+    for cell in nb.cells:
+        nbgrader = cell.get("metadata", {}).get("nbgrader")
+        if nbgrader is None:
+            continue
+        grade_id = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
+        if grade_id in known_ids and grade_id not in seen:
+            seen.add(grade_id)
+            continue
+        del cell.metadata["nbgrader"]
+        dropped.append(str(grade_id))
+    return dropped
+
+
 def scan_outputs(nb):
     """Per grade_id: (set of statuses from error outputs, list of receipts, tamper message)."""
     found = {}
@@ -152,6 +173,10 @@ def grade(job):
                 continue
             release = nbformat.read(os.path.join(course_dir, coursedir.release_directory, assignment,
                                                  f"{name}.ipynb"), as_version=4)
+            dropped = sanitize_metadata(nb, {c.name for c in cells})
+            if dropped:
+                notes.append(f"{name}.ipynb: nbgrader marks removed from copied or hand-marked cells "
+                             f"({', '.join(dropped)})")
             changed = modified_tests(nb, release, cells)
             if changed:
                 statuses.add("tests_modified")
@@ -166,8 +191,9 @@ def grade(job):
     api = NbGraderAPI(coursedir=coursedir, config=config)
     outcome = api.autograde(assignment, student)
     if not outcome["success"]:
-        return {"status": ["grader_error"], "notes": notes + [outcome.get("error") or "autograde failed"],
-                "log": outcome.get("log", "")[-4000:]}
+        error = (outcome.get("error") or "autograde failed").strip().splitlines()[-1]
+        return {"status": ["grader_error"], "notes": notes + [f"nbgrader autograde failed: {error}"],
+                "log": (outcome.get("log") or "")[-4000:] + (outcome.get("error") or "")[-4000:]}
 
     cells, cell_max, max_score = {}, {}, 0.0
     seen_receipts, voided = set(), {}
@@ -225,12 +251,13 @@ def run_job(job_path):
     """Grade the job described in the file ``job_path``; write its result file."""
     with open(job_path) as f:
         job = json.load(f)
+    os.remove(job_path)  # it holds the receipt key; the kernel has no business reading it
     try:
         result = grade(job)
     except Exception as error:  # reported to the orchestrator, which may retry
         import traceback
 
-        result = {"status": ["grader_error"], "notes": [f"{type(error).__name__}: {error}"],
+        result = {"status": ["grader_error"], "notes": [f"grading failed: {type(error).__name__}: {error}"],
                   "log": traceback.format_exc()[-4000:]}
     with open(job["result_path"], "w") as f:
         json.dump(result, f)

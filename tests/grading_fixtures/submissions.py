@@ -1,7 +1,8 @@
 """Wrong and hostile submissions, as edits of the student release.
 
 Each entry maps a student id to the cells it replaces (by nbgrader grade_id) in the
-released notebook; :func:`build` writes the notebooks. Building from the release keeps
+released notebook (``_duplicate``: a cell pasted twice; ``_extra``: a cell with
+hand-made nbgrader metadata); :func:`build` writes the notebooks. Building from the release keeps
 the fixtures in step with the exercises. ``expect`` says what grading must report:
 the status, and the cells that must score zero / full, and a hint in the feedback.
 """
@@ -65,6 +66,9 @@ EX01 = {
                           + MSE.replace("2 * (prediction", "(prediction")},
                          "tampered", ["test_mse", "test_mse_hidden", "test_cross_entropy",
                                       "test_cross_entropy_hidden"], "receipt"),
+    "duplicates_test_cell": ({**EX01_CORRECT, "_duplicate": "test_mse"}, "ok", [], None),
+    "marks_own_cell": ({**EX01_CORRECT, "_extra": ("x = 1", {"grade": True, "solution": False, "points": "lots"})},
+                       "ok", [], None),
     "edits_test_cell": ({**EX01_CORRECT, "test_mse": "pass  # the test is gone\n"},
                         "tests_modified", [], None),
     "deletes_test_cell": ({**EX01_CORRECT, "test_cross_entropy": None}, "tests_modified", [], None),
@@ -141,6 +145,11 @@ def build(release_path, folder, cases, name_format="{student}_{notebook}.ipynb")
                     continue
                 cell.source = cells[grade_id].strip()
             kept.append(cell)
+            if grade_id == cells.get("_duplicate"):  # a copy-pasted cell, same metadata
+                kept.append(nbformat.from_dict({**cell, "id": cell.id + "copy"}))
+        if "_extra" in cells:  # a cell the student marked by hand, with broken metadata
+            source, metadata = cells["_extra"]
+            kept.append(nbformat.v4.new_code_cell(source, metadata={"nbgrader": metadata}))
         nb.cells = kept
         path = os.path.join(folder, name_format.format(student=student, notebook=notebook))
         nbformat.write(nb, path)
