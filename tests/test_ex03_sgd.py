@@ -157,3 +157,12 @@ def test_the_exercise_test_cells_demand_receipts():
     assert len(tests) == 6
     for cell in tests:
         assert "grading.check_" in cell.source, cell.metadata["nbgrader"]["grade_id"]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_textbook_clipping_passes_inside_the_loops(seed, capsys):
+    """Dividing by ‖g‖ instead of ‖g‖ + 1e-6 drifts by at most η·1e-6 per clipped step: accepted."""
+    epoch = make_epoch(clip=clip_textbook)
+    sgd_checks.check_sgd_epoch(epoch, seed=1000 + seed)
+    sgd_checks.check_sgd_loop(make_loop(epoch), seed=2000 + seed)
+    assert capsys.readouterr().out.count("✔") == 2
