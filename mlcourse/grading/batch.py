@@ -6,9 +6,10 @@
 2. ``jobs`` worker processes (``python -m mlcourse.grading.worker --serve``) take
    submissions one at a time; each is graded in a fresh copy of the template (own
    gradebook, own kernel spec with a memory limit), its notebook in its own kernel.
-   A grading that fails for the grader's own reasons (kernel did not start, port
-   taken, the worker died) is retried on a fresh worker; one that hangs is killed
-   after a wall-clock limit. Nothing a submission does reaches another's result.
+   Kernels use Unix sockets in the job's folder (no TCP port to collide on). A
+   grading that fails for the grader's own reasons (kernel did not start, the
+   worker died) is retried on a fresh worker; one that hangs is killed after a
+   wall-clock limit. Nothing a submission does reaches another's result.
 3. Results are cached by content hash in ``OUT/.cache``: a rerun grades only new or
    changed submissions and those whose grading failed (``grader_error``).
 4. ``OUT`` receives ``grades.csv``, ``feedback/<student>/*.html``, ``summary.png`` and

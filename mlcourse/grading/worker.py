@@ -145,6 +145,10 @@ def grade(job):
     config.Execute.timeout = job["timeout"]
     config.ExecutePreprocessor.timeout = job["timeout"]
     config.GuardedExecute.max_output_bytes = job["max_output_bytes"]
+    # Kernels talk over Unix sockets in this job's own folder: no TCP port that two
+    # workers could both pick (the classic parallel-grading collision).
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = os.path.join(course_dir, "kernel")
     config.Autograde.autograde_preprocessors = [GuardedExecute, IgnorePattern, ClearMetadataPreprocessor,
                                                 LimitOutput, SaveAutoGrades, AssignLatePenalties,
                                                 CheckCellMetadata]
