@@ -1,0 +1,69 @@
+"""The orchestrator's handling of failing workers (no kernels: workers are faked)."""
+
+import json
+
+import pytest
+
+from mlcourse.grading import batch
+
+
+class ScriptedWorker:
+    """Answers each job with the next outcome of a script, writing a result when "done"."""
+
+    def __init__(self, *outcomes):
+        self.outcomes = list(outcomes)
+        self.jobs = 0
+
+    def run(self, job_path, wall_clock):
+        self.jobs += 1
+        outcome, status = self.outcomes.pop(0)
+        if outcome == "done":
+            with open(job_path) as f:
+                job = json.load(f)
+            with open(job["result_path"], "w") as f:
+                json.dump({"status": [status], "score": 1.0}, f)
+        return outcome
+
+
+@pytest.fixture
+def job(tmp_path, monkeypatch):
+    monkeypatch.setattr(batch.time, "sleep", lambda seconds: None)
+    template = tmp_path / "template"
+    template.mkdir()
+    (template / "gradebook.db").write_text("")
+    return {"template": str(template), "course_dir": str(tmp_path / "slot" / "course")}
+
+
+def test_a_worker_that_dies_is_retried(job):
+    worker = ScriptedWorker(("died", None), ("done", "ok"))
+    assert batch._run_job(worker, job, wall_clock=5)["status"] == ["ok"]
+    assert worker.jobs == 2
+
+
+def test_grader_errors_are_retried_then_reported(job):
+    worker = ScriptedWorker(*[("done", "grader_error")] * 3)
+    assert batch._run_job(worker, job, wall_clock=5)["status"] == ["grader_error"]
+    assert worker.jobs == 3
+
+
+def test_a_hanging_grading_is_a_timeout_not_retried(job):
+    worker = ScriptedWorker(("timeout", None))
+    result = batch._run_job(worker, job, wall_clock=5)
+    assert result["status"] == ["timeout"] and "longer than 5 s" in result["notes"][0]
+    assert worker.jobs == 1
+
+
+def test_a_real_worker_survives_a_broken_job(tmp_path):
+    """The real worker process reports an unreadable job as grader_error and keeps serving."""
+    worker = batch.Worker()
+    try:
+        for attempt in range(2):
+            job_path = tmp_path / f"job{attempt}.json"
+            result_path = tmp_path / f"result{attempt}.json"
+            job_path.write_text(json.dumps({"course_dir": str(tmp_path / "nowhere"), "result_path": str(result_path),
+                                            "assignment": "x", "student": "s", "key": "k", "timeout": 1,
+                                            "max_output_bytes": 10, "notebooks": {}}))
+            assert worker.run(str(job_path), wall_clock=120) == "done"
+            assert json.loads(result_path.read_text())["status"] == ["grader_error"]
+    finally:
+        worker.stop()
