@@ -124,22 +124,16 @@ def scan_outputs(nb):
     return found
 
 
-def grade(job):
+def _configure(job):
+    """nbgrader's configuration for this job: the course's file plus the grader's limits."""
     from traitlets.config.loader import PyFileConfigLoader
 
-    course_dir, assignment, student = job["course_dir"], job["assignment"], job["student"]
-    os.environ["JUPYTER_DATA_DIR"] = write_kernel_spec(course_dir, job["key"], job.get("memory_bytes"))
-    os.environ["JUPYTER_PATH"] = os.environ["JUPYTER_DATA_DIR"]
-    os.chdir(course_dir)
-
-    from nbgrader.api import Gradebook
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,
                                         SaveAutoGrades)
     from .execute import GuardedExecute
 
+    course_dir = job["course_dir"]
     config = PyFileConfigLoader("nbgrader_config.py", path=course_dir).load_config()
     config.CourseDirectory.root = course_dir
     config.Execute.timeout = job["timeout"]
@@ -152,45 +146,87 @@ def grade(job):
     config.Autograde.autograde_preprocessors = [GuardedExecute, IgnorePattern, ClearMetadataPreprocessor,
                                                 LimitOutput, SaveAutoGrades, AssignLatePenalties,
                                                 CheckCellMetadata]
+    return config
+
+
+def _place_submission(job, coursedir, source_notebooks, statuses, notes):
+    """Check each submitted notebook and copy the gradable ones to ``submitted/``."""
+    submitted = os.path.join(job["course_dir"], "submitted", job["student"], job["assignment"])
+    os.makedirs(submitted, exist_ok=True)
+    for name, cells in source_notebooks.items():
+        path = job["notebooks"].get(name)
+        if path is None:
+            statuses.add("missing")
+            notes.append(f"{name}.ipynb: not submitted")
+            continue
+        nb = read_notebook(path)
+        if nb is None:
+            statuses.add("invalid_notebook")
+            notes.append(f"{name}.ipynb: not a valid notebook (broken JSON or format); scored 0")
+            continue
+        dropped = sanitize_metadata(nb, {c.name for c in cells})
+        if dropped:
+            notes.append(f"{name}.ipynb: nbgrader marks removed from copied or hand-marked cells "
+                         f"({', '.join(dropped)})")
+        release = nbformat.read(os.path.join(job["course_dir"], coursedir.release_directory, job["assignment"],
+                                             f"{name}.ipynb"), as_version=4)
+        changed = modified_tests(nb, release, cells)
+        if changed:
+            statuses.add("tests_modified")
+            notes.append(f"{name}.ipynb: locked cells edited or deleted, restored from the source: "
+                         + ", ".join(changed))
+        nbformat.write(nb, os.path.join(submitted, f"{name}.ipynb"))
+    return bool(os.listdir(submitted))
+
+
+def _verdict(grade, scanned, source, key, seen_receipts):
+    """Why a test cell's points must be voided (a tampering message), or None."""
+    _, receipts, tamper = scanned.get(grade.name, (set(), [], None))
+    if tamper:
+        return tamper
+    valid = [r for r in receipts if r[1] not in seen_receipts and receipt_valid(key, *r)]
+    seen_receipts.update(r[1] for r in valid)
+    if grade.score > 0 and "grading.check_" in source and not valid:
+        return (f"{TAMPER_MARKER}: this test cell passed without a signed receipt from "
+                "mlcourse.grading: its checks were bypassed or replaced.")
+    return None
+
+
+def _note_in_feedback(path, reasons):
+    """Add each voided cell's reason to the graded notebook, so the feedback shows it."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        reason = reasons.get(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"))
+        if reason:
+            cell.outputs.append(nbformat.v4.new_output("stream", name="stderr",
+                                                       text=f"mlcourse grade: scored 0. {reason}\n"))
+    nbformat.write(nb, path)
+
+
+def grade(job):
+    """Grade one submission as described by ``job``; return the result dict."""
+    course_dir, assignment, student = job["course_dir"], job["assignment"], job["student"]
+    os.environ["JUPYTER_DATA_DIR"] = write_kernel_spec(course_dir, job["key"], job.get("memory_bytes"))
+    os.environ["JUPYTER_PATH"] = os.environ["JUPYTER_DATA_DIR"]
+    os.chdir(course_dir)
+
+    from nbgrader.api import Gradebook
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    config = _configure(job)
     coursedir = CourseDirectory(config=config)
     db_url, course_id = coursedir.db_url, coursedir.course_id
-
     statuses, notes = set(), []
-    submitted = os.path.join(course_dir, "submitted", student, assignment)
-    os.makedirs(submitted, exist_ok=True)
     with Gradebook(db_url, course_id) as gb:
-        notebooks = {nb.name: [c for c in nb.source_cells] for nb in gb.find_assignment(assignment).notebooks}
-        zeros = {c.name: 0.0 for nb in gb.find_assignment(assignment).notebooks for c in nb.grade_cells}
-        most = {c.name: float(c.max_score) for nb in gb.find_assignment(assignment).notebooks for c in nb.grade_cells}
-        full = sum(c.max_score for nb in gb.find_assignment(assignment).notebooks for c in nb.grade_cells)
-        source_text = {name: {c.name: c.source for c in cells} for name, cells in notebooks.items()}
-        for name, cells in notebooks.items():
-            path = job["notebooks"].get(name)
-            if path is None:
-                statuses.add("missing")
-                notes.append(f"{name}.ipynb: not submitted")
-                continue
-            nb = read_notebook(path)
-            if nb is None:
-                statuses.add("invalid_notebook")
-                notes.append(f"{name}.ipynb: not a valid notebook (broken JSON or format); scored 0")
-                continue
-            release = nbformat.read(os.path.join(course_dir, coursedir.release_directory, assignment,
-                                                 f"{name}.ipynb"), as_version=4)
-            dropped = sanitize_metadata(nb, {c.name for c in cells})
-            if dropped:
-                notes.append(f"{name}.ipynb: nbgrader marks removed from copied or hand-marked cells "
-                             f"({', '.join(dropped)})")
-            changed = modified_tests(nb, release, cells)
-            if changed:
-                statuses.add("tests_modified")
-                notes.append(f"{name}.ipynb: locked cells edited or deleted, restored from the source: "
-                             + ", ".join(changed))
-            nbformat.write(nb, os.path.join(submitted, f"{name}.ipynb"))
-
-    if not os.listdir(submitted):  # nothing gradable: every test scores zero
-        return {"status": [s for s in STATUSES if s in statuses], "score": 0.0, "max_score": full,
-                "cells": zeros, "cell_max": most, "notes": notes, "feedback": []}
+        source_notebooks = {nb.name: list(nb.source_cells) for nb in gb.find_assignment(assignment).notebooks}
+        sources = {nb: {c.name: c.source for c in cells} for nb, cells in source_notebooks.items()}
+        points = {c.name: float(c.max_score) for nb in gb.find_assignment(assignment).notebooks
+                  for c in nb.grade_cells}
+        gradable = _place_submission(job, coursedir, source_notebooks, statuses, notes)
+    if not gradable:  # nothing to run: every test scores zero
+        return {"status": [s for s in STATUSES if s in statuses], "score": 0.0, "max_score": sum(points.values()),
+                "cells": dict.fromkeys(points, 0.0), "cell_max": points, "notes": notes, "feedback": []}
 
     api = NbGraderAPI(coursedir=coursedir, config=config)
     outcome = api.autograde(assignment, student)
@@ -199,56 +235,38 @@ def grade(job):
         return {"status": ["grader_error"], "notes": notes + [f"nbgrader autograde failed: {error}"],
                 "log": (outcome.get("log") or "")[-4000:] + (outcome.get("error") or "")[-4000:]}
 
-    cells, cell_max, max_score = {}, {}, 0.0
-    seen_receipts, voided = set(), {}
+    cells, seen_receipts = {}, set()
     with Gradebook(db_url, course_id) as gb:
-        submission = gb.find_submission(assignment, student)
-        for notebook in submission.notebooks:
-            path = os.path.join(course_dir, "autograded", student, assignment, f"{notebook.name}.ipynb")
+        for notebook in gb.find_submission(assignment, student).notebooks:
+            path = os.path.join(course_dir, coursedir.autograded_directory, student, assignment,
+                                f"{notebook.name}.ipynb")
             scanned = scan_outputs(nbformat.read(path, as_version=4)) if os.path.exists(path) else {}
             for cell_statuses, _, _ in scanned.values():
                 statuses |= cell_statuses
+            voided = {}
             for grade in notebook.grades:
-                max_score += grade.max_score
-                cell_max[grade.name] = float(grade.max_score)
-                cell_statuses, receipts, tamper = scanned.get(grade.name, (set(), [], None))
-                score = grade.score
-                needs_receipt = "grading.check_" in source_text.get(notebook.name, {}).get(grade.name, "")
-                valid = [r for r in receipts if (r[1] not in seen_receipts)
-                         and receipt_valid(job["key"], r[0], r[1], r[2])]
-                seen_receipts.update(r[1] for r in valid)
-                void = None
-                if tamper:
-                    void = tamper
-                elif score > 0 and needs_receipt and not valid:
-                    void = (f"{TAMPER_MARKER}: this test cell passed without a signed receipt from "
-                            "mlcourse.grading: its checks were bypassed or replaced.")
-                    statuses.add("tampered")
+                score = float(grade.score)  # a SQL expression: read it before changing manual_score
+                void = _verdict(grade, scanned, sources[notebook.name].get(grade.name, ""), job["key"],
+                                seen_receipts)
                 if void:
+                    statuses.add("tampered")
                     notes.append(f"{notebook.name}.ipynb, {grade.name}: {void.splitlines()[0]}")
-                if void and score > 0:
-                    grade.manual_score = 0.0
-                    voided.setdefault(path, {})[grade.name] = void
-                    score = 0.0
-                cells[grade.name] = float(score)
+                    if score > 0:
+                        grade.manual_score, score = 0.0, 0.0
+                        voided[grade.name] = void
+                cells[grade.name] = score
+            if voided:
+                _note_in_feedback(path, voided)
         gb.db.commit()
-    for path, cells_voided in voided.items():  # so that the feedback says why
-        nb = nbformat.read(path, as_version=4)
-        for cell in nb.cells:
-            reason = cells_voided.get(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"))
-            if reason:
-                cell.outputs.append(nbformat.v4.new_output("stream", name="stderr",
-                                                           text=f"mlcourse grade: scored 0. {reason}\n"))
-        nbformat.write(nb, path)
 
     feedback = api.generate_feedback(assignment, student)
+    folder = os.path.join(course_dir, coursedir.feedback_directory, student, assignment)
     html = []
-    folder = os.path.join(course_dir, "feedback", student, assignment)
     if feedback["success"] and os.path.isdir(folder):
         html = sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".html"))
-    ordered = [s for s in STATUSES if s in statuses]
-    return {"status": ordered or ["ok"], "score": sum(cells.values()), "max_score": max_score,
-            "cells": cells, "cell_max": cell_max, "notes": notes, "feedback": html}
+    return {"status": [s for s in STATUSES if s in statuses] or ["ok"], "score": sum(cells.values()),
+            "max_score": sum(points.values()), "cells": cells, "cell_max": points, "notes": notes,
+            "feedback": html}
 
 
 def run_job(job_path):
