@@ -147,8 +147,9 @@ def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048
             worker.start()
         template = os.path.join(work, "template")
         notebooks = prepare_template(root, assignment, template)
-        with open(os.path.join(root, "solutions", assignment, f"{notebooks[0]}.ipynb"), "rb") as f:
-            source_digest = content_hash([f.name])
+        # a cached result stands only while the sources, the configuration and the limits do
+        source_digest = content_hash([os.path.join(root, "nbgrader_config.py")]
+                                     + [os.path.join(root, "solutions", assignment, f"{n}.ipynb") for n in notebooks])
         settings = (GRADER_VERSION, source_digest, timeout, memory_mb, max_output_bytes)
         results, pending = {}, []
         for submission in discover(submissions, assignment, notebooks):
