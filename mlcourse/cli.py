@@ -43,6 +43,14 @@ def _configured_timeout(root):
 
 def main(argv=None):
     args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except ValueError as error:  # a wrong assignment name and the like: say it, no traceback
+        print(f"mlcourse: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(args):
     root = os.path.abspath(args.root)
     if not os.path.exists(os.path.join(root, "nbgrader_config.py")):
         print(f"mlcourse: no nbgrader_config.py in {root}; run at the course root or pass --root", file=sys.stderr)

@@ -67,3 +67,19 @@ def test_a_real_worker_survives_a_broken_job(tmp_path):
             assert json.loads(result_path.read_text())["status"] == ["grader_error"]
     finally:
         worker.stop()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["grade", "ex01_losses", "/no/such/folder"], "invalid SUBMISSIONS = '/no/such/folder'"),
+    (["grade", "ex01_losses", ".", "--jobs", "0"], "invalid --jobs = 0"),
+    (["release", "ex99_nothing"], "invalid assignment = 'ex99_nothing'"),
+    (["grade", "ex01_losses", ".", "--root", "/"], "no nbgrader_config.py"),
+])
+def test_cli_rejects_bad_arguments(argv, message, capsys):
+    import os
+
+    from mlcourse.cli import main
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    assert main([*argv, "--root", root] if "--root" not in argv else argv) == 2
+    assert message in capsys.readouterr().err

@@ -28,7 +28,7 @@ def _runs(rng, first):
     yield banana, np.array([-1.2, 1.0]) if first else rng.uniform(-1.5, 1.5, 2), 1e-3, 50
 
 
-def _loop_mistakes(problem, start, lr, steps, expected):
+def _loop_mistakes(problem, start, lr, steps):
     """Wrong trajectories: ascent, the gradient of θ0 reused, one iterate missing."""
     ascent = [start]
     frozen = [start]
@@ -68,7 +68,7 @@ def check_descent_loop(student_loop, *, seed=0, cases=3):
                 raise CheckFailed(f"{name} returned {steps} iterates, expected steps + 1 = {steps + 1}.\n  "
                                   f"{context}\n  hint: the trajectory starts with theta0 itself, then "
                                   "one iterate per step.")
-            compare(name, got, expected, context, _loop_mistakes(problem, start, lr, steps, expected),
+            compare(name, got, expected, context, _loop_mistakes(problem, start, lr, steps),
                     rtol=1e-8)
             runs += 1
     _integrity.assert_untouched("after the check")
