@@ -283,3 +283,28 @@ def test_a_correct_stateful_rule_passes():
 ])
 def test_adam_mistakes_get_hints(mistake, hint):
     _fails(hint, grading.check_update_rule, _adam_step(**mistake), optim.adam, ADAM_HP, student_init=_adam_init)
+
+
+def _loop(at_lookahead):
+    def train(grad, theta0, optimizer, steps):
+        theta, state, path = theta0, optimizer.init(theta0), [theta0]
+        for _ in range(steps):
+            point = optimizer.lookahead(theta, state) if at_lookahead else theta
+            theta, state = optimizer.update(theta, grad(point), state)
+            path.append(theta)
+        return np.stack(path)
+    return train
+
+
+def test_training_loop_and_the_lookahead_slip():
+    hp = {"lr": (1e-3, 0.05), "beta": [0.9, 0.5]}
+    grading.check_training_loop(_loop(at_lookahead=True), optim.nesterov, hp, seed=None)
+    _fails("optimizer.lookahead", grading.check_training_loop, _loop(at_lookahead=False), optim.nesterov, hp)
+
+
+def test_training_loop_must_not_call_minimize():
+    from mlcourse import problems
+
+    def cheat(grad, theta0, optimizer, steps):
+        return problems.minimize(problems.quadratic(), optimizer, steps, theta0=theta0).trajectory
+    _fails("calls the reference", grading.check_training_loop, cheat, optim.sgd, {"lr": [0.01]})

@@ -5,8 +5,9 @@ Checkers (called from the test cells of ``solutions/`` and ``exercises/``):
 * :func:`check_loss` — a loss and its gradient against :mod:`mlcourse.losses`;
 * :func:`check_update_rule` — an optimizer step against :mod:`mlcourse.optim`;
 * :func:`check_schedule` — a learning-rate schedule against :mod:`mlcourse.schedules`;
-* :func:`check_descent_loop`, :func:`check_critical_lr` — gradient descent runs
-  against :func:`mlcourse.problems.minimize` and the quadratic's known curvature.
+* :func:`check_descent_loop`, :func:`check_training_loop`, :func:`check_critical_lr` —
+  whole runs against :func:`mlcourse.problems.minimize` and the quadratic's known
+  curvature.
 
 Each runs the student's function and the reference side by side on many inputs and
 raises AssertionError at the first mismatch, saying where, expected versus got, and,
@@ -20,11 +21,12 @@ checks and their limits in :mod:`mlcourse.grading._integrity` and ``guide/instru
 import sys
 
 from . import _integrity  # first: captures trusted references before anything else runs
-from .descent_checks import check_critical_lr, check_descent_loop
+from .descent_checks import check_critical_lr, check_descent_loop, check_training_loop
 from .loss_checks import check_loss
 from .update_checks import check_schedule, check_update_rule
 
-__all__ = ["check_loss", "check_update_rule", "check_schedule", "check_descent_loop", "check_critical_lr"]
+__all__ = ["check_loss", "check_update_rule", "check_schedule", "check_descent_loop", "check_training_loop",
+           "check_critical_lr"]
 
 _integrity.seal(
     sys.modules[__name__],

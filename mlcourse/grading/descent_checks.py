@@ -6,6 +6,7 @@ eigenvalue of the problem's Hessian.
 """
 
 import math
+import sys
 
 import numpy as np
 
@@ -13,7 +14,9 @@ from mlcourse import optim, problems
 
 from . import _integrity
 from ._compare import CheckFailed, compare, make_rng, protect, student_code
-from .update_checks import OPTIM_FILES
+from .update_checks import OPTIM_FILES, draw
+
+MINIMIZE_FILES = _integrity.module_files(sys.modules["mlcourse.problems.minimize"])
 
 
 def _runs(rng, first):
@@ -74,6 +77,47 @@ def check_descent_loop(student_loop, *, seed=0, cases=3):
     _integrity.assert_untouched("after the check")
     _integrity.passed("check_descent_loop", f"{name} matches mlcourse.problems.minimize with sgd on "
                       f"{runs} runs (seed={seed})")
+
+
+def _at_params(problem, optimizer, start, steps):
+    """The classic slip of a look-ahead method: the gradient taken at θ, not at the look-ahead point."""
+    theta, state, path = start, optimizer.init(start), [start]
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            theta, state = optimizer.update(theta, problem.grad(theta), state)
+            path.append(theta)
+    return np.stack(path)
+
+
+def check_training_loop(student_loop, reference, hyperparameters, *, seed=0, cases=3, steps=30):
+    """Check ``student_loop(grad, theta0, optimizer, steps)`` -> trajectory ``(steps + 1, ...)``.
+
+    ``optimizer`` is ``reference(**hyperparameters)`` (a factory of :mod:`mlcourse.optim`,
+    hyperparameters drawn as in :func:`check_update_rule`); the student's loop must use its
+    ``init``, ``lookahead`` and ``update`` and is compared with ``mlcourse.problems.minimize``
+    on rotated quadratics. Taking the gradient at θ instead of the look-ahead point is
+    recognised.
+    """
+    __tracebackhide__ = True  # IPython shows the student our message, not our frames
+    _integrity.assert_untouched("before the check")
+    seed, rng = make_rng(seed)
+    name = getattr(student_loop, "__name__", "your loop")
+    for case in range(cases):
+        hp = draw(hyperparameters, rng, first=case == 0)
+        problem = problems.quadratic(float(rng.uniform(2, 10)), float(rng.uniform(0, math.pi)))
+        start = problem.theta0 if case == 0 else rng.uniform(-4, 4, 2)
+        expected = problems.minimize(problem, reference(**hp), steps, theta0=start).trajectory
+        shown = ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v!r}" for k, v in hp.items())
+        context = (f"{problem.name}, theta0 = {np.array2string(start, precision=4, separator=', ')}, "
+                   f"{reference.__name__}({shown}), steps = {steps} (seed={seed})")
+        with np.errstate(all="ignore"), student_code(name), _integrity.forbid_calls(MINIMIZE_FILES, name):
+            got = student_loop(problem.grad, start, reference(**hp), steps)
+        mistakes = [("the gradient must be taken at optimizer.lookahead(theta, state), not at θ.",
+                     _at_params(problem, reference(**hp), start, steps))]
+        compare(name, got, expected, context, mistakes, rtol=1e-8)
+    _integrity.assert_untouched("after the check")
+    _integrity.passed("check_training_loop", f"{name} matches mlcourse.problems.minimize with "
+                      f"{reference.__name__} on {cases} runs (seed={seed})")
 
 
 def check_critical_lr(student_finder, *, seed=0, cases=2, rtol=0.03):
