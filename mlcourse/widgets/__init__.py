@@ -33,7 +33,7 @@ widget gives two views of those frames:
 
 * ``application/vnd.jupyter.widget-view+json`` (JupyterLab): ipywidgets sliders over
   an ``ipywidgets.Image``; on each change the frame is drawn onto the cached
-  background (blitting on an Agg canvas) and the PNG replaces the image.
+  background (blitting on an Agg canvas) and the JPEG replaces the image.
 * ``text/html`` (the website, also ``_repr_html_``): the same sliders as HTML range
   inputs, one background PNG and every frame as compact JSON, drawn as SVG by a
   small inline script; no kernel, no network, no external JavaScript.

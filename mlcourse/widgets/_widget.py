@@ -88,7 +88,7 @@ class Widget:
 
     # -- live view --------------------------------------------------------------
     def render(self, index):
-        """PNG bytes of frame ``index``: the frame drawn on its cached background."""
+        """JPEG bytes of frame ``index``: the frame drawn on its cached background."""
         return self._render(tuple(index))
 
     def _render(self, index):
@@ -99,8 +99,8 @@ class Widget:
             self._rendered[index] = frame, self.background(index)[1].draw(frame)
             if len(self._rendered) > 64:  # revisited frames come back at once
                 self._rendered.popitem(last=False)
-        self.last_frame, png = self._rendered[index]
-        return png
+        self.last_frame, image = self._rendered[index]
+        return image
 
     def live(self):
         """The ipywidgets view: one ``SelectionSlider`` per slider above an ``Image``."""
@@ -114,7 +114,7 @@ class Widget:
                     style={"description_width": "initial"}, layout=ipywidgets.Layout(width="min(100%, 460px)"))
                 for s in self.sliders
             ]
-            image = ipywidgets.Image(value=self.render(self.default_index), format="png",
+            image = ipywidgets.Image(value=self.render(self.default_index), format="jpeg",
                                      layout=ipywidgets.Layout(width=f"{self.layout.width}px", max_width="100%"))
 
             def update(_change):
