@@ -308,3 +308,14 @@ def test_training_loop_must_not_call_minimize():
     def cheat(grad, theta0, optimizer, steps):
         return problems.minimize(problems.quadratic(), optimizer, steps, theta0=theta0).trajectory
     _fails("calls the reference", grading.check_training_loop, cheat, optim.sgd, {"lr": [0.01]})
+
+
+def test_swapping_a_checkers_captured_reference_is_detected():
+    from mlcourse.grading import _compare
+
+    original = _compare._allclose
+    _compare._allclose = lambda *a, **k: True
+    try:
+        _fails("mlcourse.grading._compare._allclose was replaced", grading.check_loss, mse, mse_grad, "mse")
+    finally:
+        _compare._allclose = original
