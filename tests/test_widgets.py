@@ -87,11 +87,24 @@ def test_static_frames_equal_what_the_live_view_draws(figure):
     assert figure.last_frame == expand(data, "0,1")
 
 
-def test_mimebundle_offers_the_widget_and_the_page(figure):
+def test_mimebundle_offers_the_widget_and_the_page(figure, monkeypatch):
+    monkeypatch.delenv("MLCOURSE_WIDGETS_VIEW", raising=False)
     bundle = figure._repr_mimebundle_()
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == figure.live().model_id
     assert bundle["text/html"].startswith('<div class="mlcourse-widget"')
     assert figure._repr_html_().startswith('<div class="mlcourse-widget"')
+
+
+@pytest.mark.parametrize("view, keys", [
+    ("static", {"text/plain", "text/html"}),
+    ("live", {"text/plain", "application/vnd.jupyter.widget-view+json"}),
+    ("", {"text/plain", "text/html", "application/vnd.jupyter.widget-view+json"}),
+])
+def test_environment_chooses_the_views(monkeypatch, view, keys):
+    monkeypatch.setenv("MLCOURSE_WIDGETS_VIEW", view)
+    figure = widgets.interactive(lambda a: {"line": ([0, 1], [0, a])}, [widgets.Slider("a", [1, 2])])
+    assert set(figure._repr_mimebundle_()) == keys
+    assert (figure._live is None) == (view == "static")  # the website build makes no ipywidgets
 
 
 def test_divergence_is_cut_and_named():

@@ -38,6 +38,13 @@ widget gives two views of those frames:
   inputs, one background PNG and every frame as compact JSON, drawn as SVG by a
   small inline script; no kernel, no network, no external JavaScript.
 
+With the environment variable ``MLCOURSE_WIDGETS_VIEW=static`` (set it for the
+website build, e.g. ``MLCOURSE_WIDGETS_VIEW=static jupyter-book build .``) a widget
+displays only ``text/html`` and ``text/plain``: no ipywidgets are created, so the
+executed notebooks carry no widget state for myst-nb to embed in the pages.
+``MLCOURSE_WIDGETS_VIEW=live`` does the opposite (only the ipywidgets view; no time
+spent precomputing every frame). Unset, a widget offers both.
+
 DOM contract of the static view (tests/browser rely on it):
 
 * ``div.mlcourse-widget`` (unique ``id``) is the container. ``data-frame-key`` is the

@@ -8,6 +8,7 @@ import html
 import itertools
 import json
 import math
+import os
 import pathlib
 import warnings
 
@@ -201,8 +202,14 @@ class Widget:
 
     # -- display protocol -------------------------------------------------------
     def _repr_mimebundle_(self, include=None, exclude=None):
+        view = os.environ.get("MLCOURSE_WIDGETS_VIEW", "")
+        if view == "static":
+            # Building the website: no ipywidgets, so no widget state (and its image
+            # bytes) is saved in the executed notebook and embedded in the page.
+            return {"text/plain": repr(self), "text/html": self.html()}
         bundle = self.live()._repr_mimebundle_()
-        bundle["text/html"] = self.html()
+        if view != "live":  # "live" skips computing every frame: quicker in JupyterLab
+            bundle["text/html"] = self.html()
         return bundle
 
     def _repr_html_(self):
