@@ -46,14 +46,19 @@ def write_kernel_spec(course_dir, key, memory_bytes):
     return os.path.join(course_dir, "jupyter_data")
 
 
+MAX_NOTEBOOK_BYTES = 100_000_000  # a notebook's outputs are cleared anyway; more is abuse
+
+
 def read_notebook(path):
-    """The notebook at ``path``, or None if it is not a valid notebook."""
+    """``(notebook, None)``, or ``(None, why it cannot be graded)``."""
     try:
+        if os.path.getsize(path) > MAX_NOTEBOOK_BYTES:
+            return None, f"larger than {MAX_NOTEBOOK_BYTES // 1_000_000} MB"
         nb = nbformat.read(path, as_version=4)
         nbformat.validate(nb)
-        return nb
-    except Exception:
-        return None
+        return nb, None
+    except Exception as error:
+        return None, f"broken JSON or notebook format: {type(error).__name__}: {str(error)[:200]}"
 
 
 def modified_tests(nb, release, source_cells=()):
@@ -159,10 +164,10 @@ def _place_submission(job, coursedir, source_notebooks, statuses, notes):
             statuses.add("missing")
             notes.append(f"{name}.ipynb: not submitted")
             continue
-        nb = read_notebook(path)
+        nb, problem = read_notebook(path)
         if nb is None:
             statuses.add("invalid_notebook")
-            notes.append(f"{name}.ipynb: not a valid notebook (broken JSON or format); scored 0")
+            notes.append(f"{name}.ipynb: not a valid notebook ({problem}); scored 0")
             continue
         dropped = sanitize_metadata(nb, {c.name for c in cells})
         if dropped:
