@@ -187,6 +187,17 @@ def test_bad_arguments_are_named(call, error, message):
     assert message in str(caught.value)
 
 
+def test_an_error_in_a_frame_says_which_frame():
+    def bad(lr, momentum):
+        return optim.sgd(lr=lr, momentum=momentum, nesterov=True)  # torch refuses momentum = 0
+
+    figure = widgets.loss_curves(problems.quadratic(), {"Nesterov": bad},
+                                 [widgets.Slider("lr", [0.1]), widgets.Slider("momentum", [0.0, 0.9], value=0.9)])
+    with pytest.raises(ValueError, match="invalid nesterov") as caught:
+        figure.html()
+    assert "while computing the frame at lr = 0.1, momentum = 0.0" in caught.value.__notes__[0]
+
+
 def test_too_many_frames_is_refused_before_any_work():
     grid = [widgets.Slider("lr", np.linspace(0.01, 1, 50)), widgets.Slider("momentum", np.linspace(0, 0.9, 41))]
     with pytest.raises(ValueError, match=r"invalid sliders: 2050 frames \(50 × 41 grid points\), more than the 2000"):

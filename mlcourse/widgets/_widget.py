@@ -77,11 +77,16 @@ class Widget:
         "points"}]}`` with points as delta-encoded polylines in tenths of a pixel.
         """
         index = tuple(index)
-        number, background = self.background(index)
-        lines = []
-        for line in self._lines(self.values(index)):
-            points = background.project(line["axes"], line["x"], line["y"])
-            lines.append({"axes": line["axes"], "label": line["label"], "style": line["style"], "points": points})
+        try:
+            number, background = self.background(index)
+            lines = []
+            for line in self._lines(self.values(index)):
+                points = background.project(line["axes"], line["x"], line["y"])
+                lines.append({"axes": line["axes"], "label": line["label"], "style": line["style"], "points": points})
+        except Exception as error:  # say which grid point, or the author must hunt for it
+            at = ", ".join(f"{s.name} = {s.values[i]!r}" for s, i in zip(self.sliders, index))
+            error.add_note(f"(mlcourse.widgets: while computing the frame at {at})")
+            raise
         return {"key": frame_key(index), "background": number, "lines": lines}
 
     def frame_count(self):
