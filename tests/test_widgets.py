@@ -150,6 +150,13 @@ def test_problem_sliders_get_one_background_each():
     assert [data["frames"][f"0,{j}"][0] for j in range(3)] == [0, 1, 2]
 
 
+def test_panels_put_each_optimizer_in_its_own_clipped_axes():
+    figure = widgets.trajectories(problems.rosenbrock(), SGD, sliders(), steps=20, panels=True)
+    assert [line["axes"] for line in figure.frame((0, 0))["lines"]] == [0, 1]
+    (left, right), = static_data(figure.html())["clips"]
+    assert left[0] + left[2] < right[0]  # side by side, not overlapping
+
+
 def test_schedule_curves_draw_the_schedule():
     figure = widgets.schedule_curves({"cosine": lambda lr, T_max: schedules.cosine_annealing(lr, T_max)},
                                      [widgets.Slider("lr", [0.1, 1.0]), widgets.Slider("T_max", [10, 40])], steps=50)

@@ -34,8 +34,8 @@ LEGEND_ROW, LEGEND_COLUMN, LEGEND_SAMPLE = 18, 300, 26
 class Layout:
     """Sizes of the figure and its legend strip (below the axes), in pixels."""
 
-    def __init__(self, width, height, ncols, legend_entries):
-        self.width, self.height, self.ncols = int(width), int(height), int(ncols)
+    def __init__(self, width, height, ncols, legend_entries, top=TOP):
+        self.width, self.height, self.ncols, self.top = int(width), int(height), int(ncols), int(top)
         self.legend_ncols = max(1, min(legend_entries, (self.width - LEFT) // LEGEND_COLUMN))
         rows = math.ceil(legend_entries / self.legend_ncols) if legend_entries else 0
         self.legend_top = self.height  # the strip is added below the requested height
@@ -58,7 +58,7 @@ class Background:
         axes_width = (layout.width - LEFT - RIGHT - GAP * (layout.ncols - 1)) / layout.ncols
         self.axes = list(np.atleast_1d(self.figure.subplots(1, layout.ncols)))
         self.figure.subplots_adjust(left=LEFT / layout.width, right=1 - RIGHT / layout.width,
-                                    top=1 - TOP / layout.height, bottom=(layout.height - layout.legend_top + BOTTOM) / layout.height,
+                                    top=1 - layout.top / layout.height, bottom=(layout.height - layout.legend_top + BOTTOM) / layout.height,
                                     wspace=GAP / axes_width)
         draw(self.axes)
         for ax in self.axes:  # freeze the limits: later artists must not rescale anything

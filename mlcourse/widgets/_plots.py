@@ -127,6 +127,7 @@ def trajectories(problem, optimizers, sliders, steps=200, theta0=None, *, panels
     labels = list(runs.optimizers)
     ncols = len(labels) if panels else 1
     width = width or max(WIDTH, 320 * ncols)
+    layout = Layout(width, height, ncols, len(labels), top=52 if panels else 30)
 
     def background(axes, values):
         p = runs.problem(values)
@@ -141,8 +142,8 @@ def trajectories(problem, optimizers, sliders, steps=200, theta0=None, *, panels
                 ax.set_ylabel("θ₂")
                 ax.legend(loc="upper right", fontsize=8, framealpha=0.8)
             ax.set_title(labels[i] if panels else (title or getattr(p, "name", "")), fontsize=10)
-        if panels and title:
-            axes[0].figure.suptitle(title, fontsize=10, y=0.995)
+        if panels:
+            axes[0].figure.suptitle(title or getattr(p, "name", ""), fontsize=11, y=1 - 8 / layout.height, va="top")
 
     def lines(values):
         out = []
@@ -152,7 +153,6 @@ def trajectories(problem, optimizers, sliders, steps=200, theta0=None, *, panels
                         "style": style(f"C{i}", width=1.5, marker="o", size=3.0)})
         return out
 
-    layout = Layout(width, height, ncols, len(labels))
     return Widget(sliders, lines, background, layout, background_names=runs.problem_names)
 
 

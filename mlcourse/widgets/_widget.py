@@ -193,7 +193,9 @@ class Widget:
             f"<style>{_asset('static.css')}</style>"
             f'<div class="mlcourse-widget-sliders">{inputs}</div>'
             f'<div class="mlcourse-widget-figure">'
-            f'<img class="mlcourse-widget-background" alt="figure" width="{width}" height="{height}">'
+            # "dark-light": the pydata theme's dark mode would dim the image but not
+            # the SVG lines over it; the figure stays as drawn, white, in both modes.
+            f'<img class="mlcourse-widget-background dark-light" alt="figure" width="{width}" height="{height}">'
             f'<svg viewBox="0 0 {width} {height}" role="img">'
             f'<g class="mlcourse-widget-lines"></g><g class="mlcourse-widget-legend"></g></svg></div>'
             f'<script type="application/json" class="mlcourse-widget-data">{embedded}</script>'
