@@ -149,8 +149,8 @@ def trajectories(problem, optimizers, sliders, steps=200, theta0=None, *, panels
         out = []
         for i, label in enumerate(labels):
             path = runs.run(values, label).trajectory
-            out.append({"axes": i if panels else 0, "x": path[:, 0], "y": path[:, 1], "label": runs.label(values, label),
-                        "style": style(f"C{i}", width=1.5, marker="o", size=3.0)})
+            out.append({"axes": i if panels else 0, "x": path[:, 0], "y": path[:, 1],
+                        "label": runs.label(values, label), "style": style(f"C{i}", width=1.5, marker="o", size=3.0)})
         return out
 
     return Widget(sliders, lines, background, layout, background_names=runs.problem_names)

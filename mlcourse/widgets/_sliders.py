@@ -83,7 +83,7 @@ def _check_grid(name, values):
 
 def _find(name, value, grid):
     for i, v in enumerate(grid):
-        if isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isclose(value, v, rel_tol=1e-9, abs_tol=1e-300):
+        if isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isclose(value, v, rel_tol=1e-9):
             return i
     raise ValueError(f"invalid value = {value!r} for slider {name!r}, expected one of its values {list(grid)!r}")
 
