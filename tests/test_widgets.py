@@ -150,6 +150,17 @@ def test_problem_sliders_get_one_background_each():
     assert [data["frames"][f"0,{j}"][0] for j in range(3)] == [0, 1, 2]
 
 
+def test_loss_curves_draw_the_minimize_losses_on_a_log_axis():
+    problem = problems.rosenbrock()
+    figure = widgets.loss_curves(problem, {"Adam": lambda lr: optim.adam(lr=lr)}, [widgets.Slider("lr", [0.01, 0.1])],
+                                 steps=80)
+    losses = problems.minimize(problem, optim.adam(lr=0.1), 80).losses
+    assert figure.background((1,))[1].axes[0].get_yscale() == "log"
+    (line,) = figure.frame((1,))["lines"]
+    drawn = np.vstack([decode(p) for p in line["points"]])
+    np.testing.assert_array_equal(np.rint(drawn * 10), pixels(figure, (1,), np.arange(81), losses))
+
+
 def test_panels_put_each_optimizer_in_its_own_clipped_axes():
     figure = widgets.trajectories(problems.rosenbrock(), SGD, sliders(), steps=20, panels=True)
     assert [line["axes"] for line in figure.frame((0, 0))["lines"]] == [0, 1]
