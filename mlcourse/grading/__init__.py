@@ -7,7 +7,10 @@ Checkers (called from the test cells of ``solutions/`` and ``exercises/``):
 * :func:`check_schedule` — a learning-rate schedule against :mod:`mlcourse.schedules`;
 * :func:`check_descent_loop`, :func:`check_training_loop`, :func:`check_critical_lr` —
   whole runs against :func:`mlcourse.problems.minimize` and the quadratic's known
-  curvature.
+  curvature;
+* :func:`check_clip_by_norm`, :func:`check_sgd_epoch`, :func:`check_sgd_loop` —
+  gradient clipping and mini-batch SGD epochs against :func:`mlcourse.problems.clip_by_norm`,
+  :func:`mlcourse.problems.batches` and :func:`mlcourse.problems.minimize`.
 
 Each runs the student's function and the reference side by side on many inputs and
 raises AssertionError at the first mismatch, saying where, expected versus got, and,
@@ -23,10 +26,11 @@ import sys
 from . import _integrity  # first: captures trusted references before anything else runs
 from .descent_checks import check_critical_lr, check_descent_loop, check_training_loop
 from .loss_checks import check_loss
+from .sgd_checks import check_clip_by_norm, check_sgd_epoch, check_sgd_loop
 from .update_checks import check_schedule, check_update_rule
 
 __all__ = ["check_loss", "check_update_rule", "check_schedule", "check_descent_loop", "check_training_loop",
-           "check_critical_lr"]
+           "check_critical_lr", "check_clip_by_norm", "check_sgd_epoch", "check_sgd_loop"]
 
 _integrity.seal(
     sys.modules[__name__],
