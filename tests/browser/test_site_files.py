@@ -5,12 +5,16 @@ These read _build/html directly (no browser); `make book` builds it.
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from browser_site import SITE, site_pages
+from browser_site import ROOT, SITE, site_pages
 from mlcourse.sphinxext.offline import MATHJAX_FILES, MATHJAX_ON_DEMAND
 
 # Attributes through which a page makes the browser fetch something by itself.
@@ -69,13 +73,61 @@ def test_no_stylesheet_imports_from_another_host(site):
 def test_solutions_are_never_published(site):
     published = [p for p in SITE.rglob("*") if "solutions" in p.relative_to(SITE).parts]
     assert published == [], f"solutions/ is in the site: {published[:5]}"
-    leaked = []
-    for path in SITE.rglob("*"):
-        if path.is_file() and path.suffix in {".html", ".ipynb", ".md", ".txt", ".js", ".py"}:
-            text = path.read_text(encoding="utf-8", errors="replace")
-            if "BEGIN SOLUTION" in text or "BEGIN HIDDEN TESTS" in text:
-                leaked.append(str(path.relative_to(SITE)))
+
+
+NOTEBOOK_FOLDERS = ("chapters", "exercises")
+
+
+def notebook_files() -> list[Path]:
+    """The site's files made from notebooks: their pages and their downloadable sources."""
+    return [p for folder in NOTEBOOK_FOLDERS for base in (SITE, SITE / "_sources")
+            for p in (base / folder).rglob("*") if p.is_file()]
+
+
+def test_no_solution_or_hidden_test_region_is_published(site):
+    # The guides may explain nbgrader's markers; no page made from a notebook may hold one.
+    leaked = [str(p.relative_to(SITE)) for p in notebook_files()
+              if any(marker in p.read_text(encoding="utf-8", errors="replace")
+                     for marker in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS"))]
     assert leaked == [], f"solution or hidden-test regions published in: {leaked}"
+
+
+def solution_lines(notebook: Path) -> set[str]:
+    """Distinctive lines of a source notebook's solution and hidden-test regions."""
+    lines, inside = set(), False
+    for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        for line in source.splitlines():
+            if "BEGIN SOLUTION" in line or "BEGIN HIDDEN TESTS" in line:
+                inside = True
+            elif "END SOLUTION" in line or "END HIDDEN TESTS" in line:
+                inside = False
+            elif inside and len(line.strip()) >= 30:
+                lines.add(line.strip())
+    return lines
+
+
+def visible_text(page: Path) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("source", sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("solutions/*/*.ipynb")))
+def test_exercise_pages_show_no_solution_code(site, source):
+    """No line of a solution or hidden test appears on the site's exercise pages."""
+    release = ROOT / "exercises" / Path(source).relative_to("solutions")
+    handed_out = "\n".join(
+        "".join(cell["source"]) for cell in json.loads(release.read_text(encoding="utf-8"))["cells"]
+    ) if release.is_file() else ""
+    # A line the task text itself gives the student (`order = rng.permutation(...)`) is no secret.
+    secret = {line for line in solution_lines(ROOT / source) if line not in handed_out}
+    assert secret, f"{source} has no solution region to look for"
+    pages = [p for p in (SITE / "exercises").rglob("*.html")] + [
+        p for p in (SITE / "_sources" / "exercises").rglob("*") if p.is_file()]
+    assert pages, "no exercise page in the site"
+    for page in pages:
+        text = visible_text(page) if page.suffix == ".html" else page.read_text(encoding="utf-8")
+        shown = [line for line in secret if line in text]
+        assert shown == [], f"{page.relative_to(SITE)} shows solution lines of {source}: {shown[:3]}"
 
 
 def test_mathjax_is_served_from_the_site_and_only_what_it_needs(site):
