@@ -11,6 +11,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.mlcourse-installed
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
 .PHONY: book test lab clean
 
@@ -24,8 +25,15 @@ book: $(STAMP)
 test: book
 	$(BIN)/pytest
 
-lab: $(STAMP)
-	$(BIN)/jupyter lab
+# Jupyter refuses to run as root unless told to (containers and CI machines often are root).
+lab: $(STAMP) $(LAB_SETTINGS)
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
+# The chapters are MyST Markdown notebooks: make JupyterLab open .md files as
+# notebooks (through jupytext) rather than as text.
+$(LAB_SETTINGS): | $(STAMP)
+	mkdir -p $(dir $@)
+	printf '%s\n' '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"markdown": "Jupytext Notebook"}}}' > $@
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -112,3 +112,9 @@ def test_nbgrader_lab_extensions_are_installed_and_enabled():
     for extension in ("formgrader", "assignment_list", "course_list", "validate_assignment"):
         assert re.search(rf"nbgrader\.server_extensions\.{extension} enabled", server), server
         assert re.search(rf"nbgrader\.server_extensions\.{extension}\s+OK", server), server
+
+
+def test_jupytext_opens_the_markdown_chapters_as_notebooks_in_lab():
+    """The chapters are MyST Markdown notebooks; without jupytext JupyterLab shows them as text."""
+    assert re.search(r"jupyterlab_jupytext\s+OK", _run("server", "extension", "list"))
+    assert re.search(r"jupyterlab-jupytext v\S+ enabled OK", _run("labextension", "list"))
