@@ -370,3 +370,34 @@ def test_clipping_keeps_a_cliff_from_throwing_theta_away():
 def test_errors_name_the_argument_and_value(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_with_gradient_noise_is_unbiased_seeded_and_keeps_the_loss():
+    saddle = P.saddle()
+    theta = np.array([0.3, -0.2])
+    noisy = P.with_gradient_noise(saddle, 0.5, seed=3)
+    draws = np.stack([noisy.grad(theta) for _ in range(20_000)])
+    # mean within 5 standard errors of the exact gradient, spread = std per coordinate
+    np.testing.assert_allclose(draws.mean(axis=0), saddle.grad(theta), atol=5 * 0.5 / np.sqrt(20_000))
+    np.testing.assert_allclose(draws.std(axis=0), [0.5, 0.5], rtol=0.03)
+    assert noisy.loss(theta) == saddle.loss(theta)
+    assert noisy.name == "saddle + noise 0.5"
+    replay = P.with_gradient_noise(saddle, 0.5, seed=3)
+    np.testing.assert_array_equal(replay.grad(theta), draws[0])
+    assert not np.array_equal(P.with_gradient_noise(saddle, 0.5, seed=4).grad(theta), draws[0])
+    np.testing.assert_array_equal(P.with_gradient_noise(saddle, 0.0).grad(theta), saddle.grad(theta))
+
+
+def test_with_gradient_noise_passes_the_batch_and_keeps_float32():
+    reg = P.linear_regression("diabetes")
+    batch = np.array([0, 5, 7])
+    theta = np.full(11, 0.1)
+    exact = reg.grad(theta, batch)
+    noisy = P.with_gradient_noise(reg, 1e-3, seed=0).grad(theta, batch)
+    assert noisy.shape == exact.shape and not np.array_equal(noisy, exact)
+    np.testing.assert_allclose(noisy, exact, atol=1e-2)
+    assert P.with_gradient_noise(reg, 1e-3).grad(theta.astype(np.float32)).dtype == np.float32
+    with pytest.raises(ValueError, match=r"invalid std = -1.0, expected 0 <= std"):
+        P.with_gradient_noise(reg, -1)
+    with pytest.raises(TypeError, match=r"invalid seed = 0.5, expected an integer"):
+        P.with_gradient_noise(reg, 1.0, seed=0.5)

@@ -10,16 +10,20 @@
   iterator :func:`batches`.
 * :mod:`~mlcourse.problems.minimize`: :func:`minimize`, the one training loop, and
   :func:`clip_by_norm`, the one gradient clipping.
+* :mod:`~mlcourse.problems.noise`: :func:`with_gradient_noise`, a problem whose
+  gradients carry Gaussian noise (injected noise where there is no data to sample).
 """
 
 from mlcourse.problems.data import DATASETS, batches, load_dataset
 from mlcourse.problems.functions import Function2D, beale, quadratic, rastrigin, rosenbrock, saddle
 from mlcourse.problems.minimize import MinimizeResult, clip_by_norm, minimize
 from mlcourse.problems.models import DataProblem, linear_regression, logistic_regression, mlp
+from mlcourse.problems.noise import with_gradient_noise
 
 __all__ = [
     "DATASETS", "batches", "load_dataset",
     "Function2D", "beale", "quadratic", "rastrigin", "rosenbrock", "saddle",
     "MinimizeResult", "clip_by_norm", "minimize",
     "DataProblem", "linear_regression", "logistic_regression", "mlp",
+    "with_gradient_noise",
 ]
