@@ -22,8 +22,8 @@ import numpy as np
 from mlcourse._checks import as_float_array, check_range, check_same_shape
 
 __all__ = [
-    "sigmoid", "log_sigmoid", "softmax", "log_softmax",
-    "mse", "mse_grad", "mae", "mae_grad", "huber", "huber_grad",
+    "sigmoid", "sigmoid_grad", "log_sigmoid", "softmax", "log_softmax",
+    "mse", "mse_grad", "mse_with_logits", "mse_with_logits_grad", "mae", "mae_grad", "huber", "huber_grad",
     "binary_cross_entropy", "binary_cross_entropy_grad",
     "binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits_grad",
     "cross_entropy", "cross_entropy_grad",
@@ -42,6 +42,20 @@ def sigmoid(x):
     x = as_float_array("x", x)
     z = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+
+
+def sigmoid_grad(x):
+    r"""The derivative of the logistic function, :math:`\sigma'(x) = \sigma(x)\,(1 - \sigma(x))`.
+
+    At most :math:`1/4` (at :math:`x = 0`) and about :math:`e^{-|x|}` for large
+    :math:`|x|`: the sigmoid *saturates*, and every gradient that passes through it is
+    multiplied by this small factor (see :func:`mse_with_logits_grad`). Same shape and
+    dtype as ``x``. The derivative is even, so we evaluate it at :math:`-|x|`, where
+    :math:`\sigma` is small and :math:`1 - \sigma` does not cancel to a few digits.
+    """
+    x = as_float_array("x", x)
+    p = sigmoid(-np.abs(x))
+    return p * (1 - p)
 
 
 def log_sigmoid(x):
@@ -117,6 +131,30 @@ def mse_grad(prediction, target):
     r""":math:`\partial L / \partial \hat y_i = \frac{2}{n} (\hat y_i - y_i)`."""
     prediction, target = _prediction_and_target(prediction, target)
     return 2 * (prediction - target) / prediction.size
+
+
+def mse_with_logits(prediction, target):
+    r"""Squared error of the sigmoid's probabilities, from logits :math:`z_i`:
+    :math:`L = \frac{1}{n} \sum_i (\sigma(z_i) - y_i)^2`, i.e. ``mse(sigmoid(z), y)``.
+
+    A poor classification loss, kept to show why: see :func:`mse_with_logits_grad`.
+    Compare :func:`binary_cross_entropy_with_logits`, the loss to use instead.
+    """
+    prediction, target = _prediction_and_target(prediction, target)
+    return mse(sigmoid(prediction), target)
+
+
+def mse_with_logits_grad(prediction, target):
+    r""":math:`\partial L / \partial z_i = \frac{2}{n} (\sigma(z_i) - y_i)\, \sigma'(z_i)`.
+
+    The chain rule through :math:`p = \sigma(z)`: :func:`mse_grad` at :math:`p` times
+    :func:`sigmoid_grad` at :math:`z`. The last factor vanishes for large :math:`|z|`,
+    so a confidently *wrong* prediction (:math:`z = -10` for :math:`y = 1`) gets almost
+    no gradient, whereas :func:`binary_cross_entropy_with_logits_grad` gives it
+    :math:`(\sigma(z) - y)/n \approx -1/n`.
+    """
+    prediction, target = _prediction_and_target(prediction, target)
+    return mse_grad(sigmoid(prediction), target) * sigmoid_grad(prediction)
 
 
 def mae(prediction, target):

@@ -9,12 +9,13 @@ mini-batch gradient is an unbiased estimate of the full one. The losses come fro
 float32 ``theta`` gives float32 gradients (the data are cast to it).
 """
 
+import functools
 from typing import Callable, NamedTuple
 
 import numpy as np
 
 from mlcourse import losses
-from mlcourse._checks import as_float_array, check_choice, check_int
+from mlcourse._checks import as_float_array, check_choice, check_int, check_range
 from mlcourse.problems.data import load_dataset
 
 __all__ = ["DataProblem", "linear_regression", "logistic_regression", "mlp"]
@@ -72,9 +73,33 @@ def _rows(batch, n_samples):
     return index
 
 
-def _linear_model(name, dataset, loss, loss_grad, accuracy):
-    """A linear model ``X @ w + b`` with ``theta = (w_1, ..., w_d, b)`` and ``theta0 = 0``."""
-    X, y = load_dataset(dataset)
+def _training_data(dataset, names):
+    """Return ``(X, y)``: a bundled data set by name, or a caller's ``(X, y)`` pair.
+
+    A pair is checked (``X`` of shape (n, d), ``y`` of shape (n,)), copied and made
+    read-only, so that, like the bundled data, the problem cannot be altered from outside.
+    """
+    if isinstance(dataset, str):
+        return load_dataset(check_choice("dataset", dataset, names))
+    if not isinstance(dataset, tuple) or len(dataset) != 2:
+        raise TypeError(f"invalid dataset = {dataset!r}, expected one of {names} or a pair (X, y)")
+    X, y = (as_float_array(name, a).copy() for name, a in zip(("X", "y"), dataset))
+    if X.ndim != 2 or X.shape[0] == 0 or y.shape != X.shape[:1]:
+        raise ValueError(f"invalid dataset with X of shape {X.shape} and y of shape {y.shape}, "
+                         "expected shapes (n, d) and (n,) with n >= 1")
+    X.flags.writeable = False
+    y.flags.writeable = False
+    return X, y
+
+
+def _linear_model(name, X, y, loss, loss_grad, accuracy):
+    r"""A linear model ``X @ w + b`` with ``theta = (w_1, ..., w_d, b)`` and ``theta0 = 0``.
+
+    ``loss(output, target)`` and ``loss_grad(output, target)`` are a pair from
+    :mod:`mlcourse.losses`; the gradient with respect to ``theta`` follows by the chain
+    rule, :math:`\nabla_w L = X^\top \partial L/\partial \hat y` and
+    :math:`\partial L/\partial b = \sum_i \partial L/\partial \hat y_i`.
+    """
     n, d = X.shape
 
     def predict(theta, batch):
@@ -99,37 +124,76 @@ def _linear_model(name, dataset, loss, loss_grad, accuracy):
                        accuracy=acc if accuracy else None)
 
 
-def linear_regression(dataset="diabetes"):
-    r"""Least squares on the diabetes data: :math:`L(\theta) = \frac1n \sum_i (x_i^\top w + b - y_i)^2`.
+# loss name: (loss, gradient) of the model's output, from mlcourse.losses
+_REGRESSION_LOSSES = {
+    "mse": (losses.mse, losses.mse_grad),
+    "mae": (losses.mae, losses.mae_grad),
+    "huber": (losses.huber, losses.huber_grad),
+}
+_CLASSIFICATION_LOSSES = {
+    "cross_entropy": (losses.binary_cross_entropy_with_logits, losses.binary_cross_entropy_with_logits_grad),
+    "squared_error": (losses.mse_with_logits, losses.mse_with_logits_grad),
+}
 
-    ``theta = (w, b)`` of size 11; ``theta0 = 0``. Features and target are standardised
-    (see :func:`~mlcourse.problems.load_dataset`). The loss is a quadratic in
-    :math:`\theta` with constant Hessian :math:`H = \frac2n \tilde X^\top \tilde X`,
-    :math:`\tilde X = [X\ 1]`, returned by ``hessian``: full-batch gradient descent
-    diverges for :math:`\eta > 2/\lambda_{\max}(H)`, exactly as on
-    :func:`~mlcourse.problems.quadratic`.
+
+def _data_label(dataset):
+    return dataset if isinstance(dataset, str) else "given data"
+
+
+def linear_regression(dataset="diabetes", loss="mse", delta=None):
+    r"""A linear model :math:`\hat y_i = x_i^\top w + b` on the diabetes data, by default least squares.
+
+    ``loss`` picks the loss of the predictions from :mod:`mlcourse.losses`:
+    ``"mse"`` (the default, :math:`L(\theta) = \frac1n \sum_i (\hat y_i - y_i)^2`),
+    ``"mae"`` or ``"huber"`` (threshold ``delta``, default 1.0 as in torch; ``delta``
+    is accepted only with ``"huber"``). ``dataset`` is ``"diabetes"`` (features and
+    target standardised, see :func:`~mlcourse.problems.load_dataset`) or your own pair
+    ``(X, y)`` of shapes (n, d) and (n,), e.g. a training split.
+
+    ``theta = (w, b)`` of size d + 1 (11 for diabetes); ``theta0 = 0``. With
+    ``"mse"`` the loss is a quadratic in :math:`\theta` with constant Hessian
+    :math:`H = \frac2n \tilde X^\top \tilde X`, :math:`\tilde X = [X\ 1]`, returned by
+    ``hessian``: full-batch gradient descent diverges for
+    :math:`\eta > 2/\lambda_{\max}(H)`, exactly as on :func:`~mlcourse.problems.quadratic`.
+    MAE and Huber have no constant Hessian (``hessian`` is None).
     """
-    check_choice("dataset", dataset, ("diabetes",))
-    problem = _linear_model(f"linear regression ({dataset})", dataset, losses.mse, losses.mse_grad, False)
-    X1 = np.column_stack([problem.X, np.ones(problem.n_samples)])
+    X, y = _training_data(dataset, ("diabetes",))
+    value, gradient = _REGRESSION_LOSSES[check_choice("loss", loss, tuple(_REGRESSION_LOSSES))]
+    if loss == "huber":
+        delta = 1.0 if delta is None else check_range("delta", delta, low=0, low_open=True)
+        value, gradient = functools.partial(value, delta=delta), functools.partial(gradient, delta=delta)
+    elif delta is not None:
+        raise ValueError(f"invalid delta = {delta!r} with loss = {loss!r}, expected delta only with loss = 'huber'")
+    label = "" if loss == "mse" else f", {loss}" + (f" delta={delta:g}" if loss == "huber" else "")
+    problem = _linear_model(f"linear regression{label} ({_data_label(dataset)})", X, y, value, gradient, False)
+    if loss != "mse":
+        return problem
+    X1 = np.column_stack([X, np.ones(problem.n_samples)])
     H = 2 * X1.T @ X1 / problem.n_samples
     H.flags.writeable = False
     return problem._replace(hessian=lambda theta=None: H)
 
 
-def logistic_regression(dataset="breast_cancer"):
-    r"""Logistic regression on the breast-cancer data, trained with binary cross-entropy.
+def logistic_regression(dataset="breast_cancer", loss="cross_entropy"):
+    r"""Logistic regression on the breast-cancer data, by default trained with binary cross-entropy.
 
-    :math:`p_i = \sigma(x_i^\top w + b)` is the predicted probability of "benign";
-    :math:`L` = :func:`mlcourse.losses.binary_cross_entropy_with_logits` of the logits.
-    ``theta = (w, b)`` of size 31; ``theta0 = 0`` (every :math:`p_i = 1/2`, loss
-    :math:`\log 2`). The loss is convex; the classes are nearly separable, so without
-    regularisation :math:`\|w\|` keeps growing slowly as the loss creeps toward 0.
-    ``accuracy`` counts logits on the right side of 0.
+    :math:`p_i = \sigma(z_i)`, :math:`z_i = x_i^\top w + b`, is the predicted probability
+    of "benign" (label 1). ``loss`` is ``"cross_entropy"`` (the default,
+    :func:`mlcourse.losses.binary_cross_entropy_with_logits` of the logits) or
+    ``"squared_error"`` (:func:`mlcourse.losses.mse_with_logits`,
+    :math:`\frac1n \sum_i (p_i - y_i)^2`), a poor choice kept to show how the sigmoid's
+    saturation stalls it. ``dataset`` is ``"breast_cancer"`` or your own pair ``(X, y)``
+    with labels 0.0/1.0.
+
+    ``theta = (w, b)`` of size d + 1 (31 for breast cancer); ``theta0 = 0`` (every
+    :math:`p_i = 1/2`, cross-entropy :math:`\log 2`). The cross-entropy is convex; the
+    classes are nearly separable, so without regularisation :math:`\|w\|` keeps growing
+    slowly as the loss creeps toward 0. ``accuracy`` counts logits on the right side of 0.
     """
-    check_choice("dataset", dataset, ("breast_cancer",))
-    return _linear_model(f"logistic regression ({dataset})", dataset, losses.binary_cross_entropy_with_logits,
-                         losses.binary_cross_entropy_with_logits_grad, True)
+    X, y = _training_data(dataset, ("breast_cancer",))
+    value, gradient = _CLASSIFICATION_LOSSES[check_choice("loss", loss, tuple(_CLASSIFICATION_LOSSES))]
+    label = "" if loss == "cross_entropy" else f", {loss}"
+    return _linear_model(f"logistic regression{label} ({_data_label(dataset)})", X, y, value, gradient, True)
 
 
 _ACTIVATIONS = {
