@@ -1,7 +1,7 @@
 """The ``mlcourse`` command: ``mlcourse grade`` and ``mlcourse release``, run at the course root.
 
     mlcourse release [ASSIGNMENT ...]       regenerate exercises/ from solutions/
-    mlcourse grade ASSIGNMENT SUBMISSIONS [--jobs N] [--out DIR] [--timeout S] [--memory MB]
+    mlcourse grade ASSIGNMENT SUBMISSIONS [--jobs N] [--out DIR] [--timeout S] [--notebook-timeout S] [--memory MB]
 
 See ``guide/instructors.md`` for a walk-through.
 """
@@ -27,6 +27,8 @@ def _parser():
     grade.add_argument("--out", default=None, help="output folder (default: grades/<assignment>)")
     grade.add_argument("--timeout", type=int, default=None,
                        help="seconds per cell (default: ExecutePreprocessor.timeout of nbgrader_config.py)")
+    grade.add_argument("--notebook-timeout", type=int, default=180,
+                       help="seconds all the cells of one notebook may take together (default 180)")
     grade.add_argument("--memory", type=int, default=2048, help="memory limit per kernel in MiB (default 2048)")
     grade.add_argument("--max-output", type=int, default=1_000_000, help="bytes of output per cell (default 1e6)")
     grade.add_argument("--root", default=".", help="course root (default: the current directory)")
@@ -67,13 +69,19 @@ def _run(args):
     if args.jobs < 1:
         print(f"mlcourse: invalid --jobs = {args.jobs}, expected >= 1", file=sys.stderr)
         return 2
+    for name in ("timeout", "notebook_timeout"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            print(f"mlcourse: invalid --{name.replace('_', '-')} = {value}, expected >= 1", file=sys.stderr)
+            return 2
     if not os.path.isdir(args.submissions):
         print(f"mlcourse: invalid SUBMISSIONS = {args.submissions!r}: not a folder", file=sys.stderr)
         return 2
     out = args.out or os.path.join("grades", args.assignment)
     timeout = args.timeout or _configured_timeout(root)
     results = grade(root, args.assignment, args.submissions, out, jobs=args.jobs, timeout=timeout,
-                    memory_mb=args.memory, max_output_bytes=args.max_output, progress=not args.quiet)
+                    memory_mb=args.memory, max_output_bytes=args.max_output, progress=not args.quiet,
+                    notebook_timeout=args.notebook_timeout)
     flagged = [r for r in results if r["status"] != ["ok"]]
     print(f"graded {len(results)} submissions of {args.assignment} -> {os.path.join(out, 'grades.csv')}")
     for r in flagged:

@@ -18,11 +18,12 @@ import submissions as fixtures  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MLCOURSE = os.path.join(os.path.dirname(sys.executable), "mlcourse")
 CELL_TIMEOUT = 15  # seconds; the infinite loop costs this much (generous: the machine is shared)
+NOTEBOOK_TIMEOUT = 30  # seconds for a whole notebook; the solutions need a few
 
 
 def grade(assignment, submissions, out, jobs):
     run = subprocess.run([MLCOURSE, "grade", assignment, str(submissions), "--jobs", str(jobs), "--out", str(out),
-                          "--timeout", str(CELL_TIMEOUT), "--quiet"],
+                          "--timeout", str(CELL_TIMEOUT), "--notebook-timeout", str(NOTEBOOK_TIMEOUT), "--quiet"],
                          cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stderr[-3000:]
     with open(os.path.join(out, "grades.csv")) as f:

@@ -131,7 +131,7 @@ def _run_job(worker, job, wall_clock, attempts=3):
 
 
 def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048,
-          max_output_bytes=1_000_000, progress=True):
+          max_output_bytes=1_000_000, progress=True, notebook_timeout=180):
     """Grade every submission of ``assignment`` in ``submissions``; write reports to ``out``.
 
     Returns the list of result dicts, sorted by student.
@@ -150,7 +150,7 @@ def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048
         # a cached result stands only while the sources, the configuration and the limits do
         source_digest = content_hash([os.path.join(root, "nbgrader_config.py")]
                                      + [os.path.join(root, "solutions", assignment, f"{n}.ipynb") for n in notebooks])
-        settings = (GRADER_VERSION, source_digest, timeout, memory_mb, max_output_bytes)
+        settings = (GRADER_VERSION, source_digest, timeout, notebook_timeout, memory_mb, max_output_bytes)
         results, pending = {}, []
         for submission in discover(submissions, assignment, notebooks):
             digest = content_hash(submission.files, *settings)
@@ -166,8 +166,8 @@ def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048
         slots = queue.Queue()
         for index in range(len(workers)):
             slots.put(index)
-        # generous: every cell may use its full timeout, plus start-up and feedback
-        wall_clock = timeout * 12 + 120
+        # generous: the kernels' whole time budget (one per notebook), plus start-up and feedback
+        wall_clock = notebook_timeout * len(notebooks) + 120
 
         def run(item):
             submission, digest, cached = item
@@ -177,7 +177,7 @@ def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048
                 matched = match_notebooks(submission, notebooks, os.path.join(slot_dir, "unpacked", submission.student))
                 job = {"template": template, "course_dir": os.path.join(slot_dir, "course"),
                        "assignment": assignment, "student": submission.student, "notebooks": matched,
-                       "timeout": timeout, "memory_bytes": memory_mb * 2**20,
+                       "timeout": timeout, "notebook_timeout": notebook_timeout, "memory_bytes": memory_mb * 2**20,
                        "max_output_bytes": max_output_bytes, "key": secrets.token_hex(16)}
                 result = _run_job(workers[slot], job, wall_clock)
                 result.update(student=submission.student, assignment=assignment, hash=digest,

@@ -11,10 +11,16 @@ Two more failures must not stop a batch or lose the cells already graded:
 * **A flood of output** (a print in an endless loop): each cell may send at most
   ``max_output_bytes``; past that its output is dropped, the kernel interrupted, and
   an ``OutputLimitExceeded`` error recorded.
+* **A notebook that loops in every test** (an endless loop in a function that all
+  test cells call): each cell would wait out its own timeout, minutes in all. The
+  whole notebook gets ``notebook_timeout`` seconds: no cell may run past what is
+  left of it, and once it is spent the remaining cells are not run and get a
+  ``NotebookTimeout`` error (so they score zero).
 """
 
 import asyncio
 import json
+import time
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
@@ -24,6 +30,7 @@ from nbgrader.preprocessors import Execute
 
 KERNEL_DIED = "KernelDied"
 OUTPUT_LIMIT = "OutputLimitExceeded"
+NOTEBOOK_TIMEOUT = "NotebookTimeout"
 
 
 def _error(ename, evalue):
@@ -32,9 +39,12 @@ def _error(ename, evalue):
 
 class GuardedExecute(Execute):
     max_output_bytes = Integer(1_000_000, help="Output a single cell may produce, in bytes.").tag(config=True)
+    notebook_timeout = Integer(180, help="Seconds all the cells of a notebook may take together.").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         self._kernel_dead = False
+        self._deadline = time.monotonic() + self.notebook_timeout
+        self._cell_timeout = self.timeout
         return super().preprocess(nb, resources, km)
 
     def preprocess_cell(self, cell, resources, index):
@@ -43,6 +53,12 @@ class GuardedExecute(Execute):
         if self._kernel_dead:
             cell.outputs = [_error(KERNEL_DIED, "not run: the kernel died in an earlier cell")]
             return cell, resources
+        left = self._deadline - time.monotonic()
+        if left < 1:
+            cell.outputs = [_error(NOTEBOOK_TIMEOUT, f"not run: the notebook used up its {self.notebook_timeout} s "
+                                   "of running time in earlier cells")]
+            return cell, resources
+        self.timeout = min(self._cell_timeout, int(left))
         self._cell_bytes = 0
         self._cell_limited = False
         try:

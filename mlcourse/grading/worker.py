@@ -21,12 +21,12 @@ import sys
 import nbformat
 
 from ._integrity import TAMPER_MARKER, receipt_valid
-from .execute import KERNEL_DIED, OUTPUT_LIMIT
+from .execute import KERNEL_DIED, NOTEBOOK_TIMEOUT, OUTPUT_LIMIT
 
 # Statuses, most serious first; a result lists every one that applies.
 STATUSES = ("grader_error", "invalid_notebook", "missing", "tampered", "kernel_died", "memory",
             "timeout", "output_limit", "tests_modified")
-_ERROR_STATUS = {"CellTimeoutError": "timeout", KERNEL_DIED: "kernel_died", "DeadKernelError": "kernel_died",
+_ERROR_STATUS = {"CellTimeoutError": "timeout", NOTEBOOK_TIMEOUT: "timeout", KERNEL_DIED: "kernel_died", "DeadKernelError": "kernel_died",
                  "MemoryError": "memory", OUTPUT_LIMIT: "output_limit"}
 _RECEIPT = re.compile(r"\[receipt (\w+):(\d+):([0-9a-f]{16})\]")
 
@@ -144,6 +144,7 @@ def _configure(job):
     config.Execute.timeout = job["timeout"]
     config.ExecutePreprocessor.timeout = job["timeout"]
     config.GuardedExecute.max_output_bytes = job["max_output_bytes"]
+    config.GuardedExecute.notebook_timeout = job["notebook_timeout"]
     # Kernels talk over Unix sockets in this job's own folder: no TCP port that two
     # workers could both pick (the classic parallel-grading collision).
     config.KernelManager.transport = "ipc"

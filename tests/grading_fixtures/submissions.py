@@ -127,6 +127,13 @@ EX02 = {
                         "    return opt.update(theta, grad, opt.init(theta))[0]\n"},
                        "tampered", ["test_gd_step", "test_gd_step_hidden", "test_gradient_descent",
                                     "test_gradient_descent_hidden"], "calls the reference"),
+    # every test cell calls the endless step: the notebook's time budget, not one
+    # timeout per cell, bounds what it costs, and the cells after it are not run
+    "step_loops_forever": ({**EX02_CORRECT, "gd_step_solution": "def gd_step(theta, grad, lr):\n    while True:\n"
+                                                                "        pass\n"},
+                           "timeout", ["test_gd_step", "test_gd_step_hidden", "test_gradient_descent",
+                                       "test_gradient_descent_hidden", "test_critical_lr", "test_critical_lr_hidden"],
+                           "used up its"),
 }
 
 
