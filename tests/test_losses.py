@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from mlcourse import losses
+from numerics import central_difference
 
 rng = np.random.default_rng(0)
 N, C = 7, 4
@@ -34,15 +35,6 @@ CASES = {
     "ce_labels": (losses.cross_entropy, losses.cross_entropy_grad, 2 * rng.normal(size=(N, C)), _labels(), {}),
     "ce_probs": (losses.cross_entropy, losses.cross_entropy_grad, 2 * rng.normal(size=(N, C)), _soft_targets(), {}),
 }
-
-
-def central_difference(f, x, eps=1e-6):
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        step = np.zeros_like(x)
-        step[i] = eps
-        grad[i] = (f(x + step) - f(x - step)) / (2 * eps)
-    return grad
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -8,6 +8,7 @@ import pytest
 
 from mlcourse import optim
 from mlcourse import problems as P
+from numerics import central_difference
 
 FUNCTIONS = {
     "quadratic": P.quadratic(),
@@ -24,16 +25,6 @@ def random_points(f, n=20, seed=0):
     (x0, x1), (y0, y1) = f.bounds
     rng = np.random.default_rng(seed)
     return np.column_stack([rng.uniform(x0, x1, n), rng.uniform(y0, y1, n)])
-
-
-def central_difference(f, theta, eps=1e-6):
-    """Gradient of a scalar f by central differences, one coordinate at a time."""
-    grad = np.zeros_like(theta)
-    for i in range(theta.size):
-        e = np.zeros_like(theta)
-        e[i] = eps
-        grad[i] = (f(theta + e) - f(theta - e)) / (2 * eps)
-    return grad
 
 
 # --- 2-D functions ---------------------------------------------------------------------

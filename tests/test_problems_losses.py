@@ -11,6 +11,7 @@ import pytest
 
 from mlcourse import losses
 from mlcourse import problems as P
+from numerics import central_difference
 
 PROBLEMS = {
     "mse": lambda: P.linear_regression(loss="mse"),
@@ -20,15 +21,6 @@ PROBLEMS = {
     "cross_entropy": lambda: P.logistic_regression(loss="cross_entropy"),
     "squared_error": lambda: P.logistic_regression(loss="squared_error"),
 }
-
-
-def central_difference(f, theta, eps=1e-6):
-    grad = np.zeros_like(theta)
-    for i in range(theta.size):
-        e = np.zeros_like(theta)
-        e[i] = eps
-        grad[i] = (f(theta + e) - f(theta - e)) / (2 * eps)
-    return grad
 
 
 def random_theta(problem, seed=0, scale=0.5):
