@@ -138,6 +138,9 @@ def test_rerun_grades_only_what_changed(ex02, tmp_path):
     shutil.copytree(folder, submissions)
     shutil.copytree(serial, out)
     before = fixtures.load_json(out / "results.json")
+    templates = sorted((out / ".cache" / "ex02_gradient_descent").glob("template-*"))
+    assert len(templates) == 1
+    made_at = templates[0].stat().st_mtime_ns
     fixtures.build(os.path.join(ROOT, "exercises", "ex02_gradient_descent", "ex02_gradient_descent.ipynb"),
                    submissions, {"ascends": fixtures.EX02["correct"]})  # the student fixed the sign
     after_rows = grade("ex02_gradient_descent", submissions, out, jobs=2)
@@ -145,3 +148,6 @@ def test_rerun_grades_only_what_changed(ex02, tmp_path):
     regraded = {a["student"] for a, b in zip(after, before) if a["graded_ns"] != b["graded_ns"]}
     assert regraded == {"ascends"}
     assert (after_rows["ascends"]["status"], float(after_rows["ascends"]["score"])) == ("ok", 10.0)
+    # the course template (nbgrader's generated assignment and gradebook) was reused, not made again
+    assert sorted((out / ".cache" / "ex02_gradient_descent").glob("template-*")) == templates
+    assert templates[0].stat().st_mtime_ns == made_at

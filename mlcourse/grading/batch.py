@@ -130,6 +130,33 @@ def _run_job(worker, job, wall_clock, attempts=3):
     return result
 
 
+def _cached_template(root, assignment, cache_dir, work):
+    """The assignment's course template, made once per version of its sources.
+
+    Making it (``nbgrader generate_assignment`` and a new gradebook) takes seconds, as
+    long as grading a few submissions; a rerun of the same assignment reuses it. Returns
+    ``(template folder, notebook names, digest of the sources)``: a cached result stands
+    only while the sources, the configuration and the limits do.
+    """
+    import nbgrader
+
+    source = os.path.join(root, "solutions", assignment)
+    if not os.path.isdir(source):
+        raise ValueError(f"invalid assignment = {assignment!r}: no folder {source}")
+    notebooks = sorted(os.path.splitext(f)[0] for f in os.listdir(source) if f.endswith(".ipynb"))
+    source_digest = content_hash([os.path.join(root, "nbgrader_config.py")]
+                                 + [os.path.join(source, f"{n}.ipynb") for n in notebooks], nbgrader.__version__)
+    template = os.path.join(cache_dir, f"template-{source_digest[:16]}")
+    if not os.path.isdir(template):
+        made = os.path.join(work, "template")
+        prepare_template(root, assignment, made)
+        for stale in os.listdir(cache_dir):
+            if stale.startswith("template-"):
+                shutil.rmtree(os.path.join(cache_dir, stale), ignore_errors=True)
+        shutil.move(made, template)
+    return template, notebooks, source_digest
+
+
 def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048,
           max_output_bytes=1_000_000, progress=True, notebook_timeout=180):
     """Grade every submission of ``assignment`` in ``submissions``; write reports to ``out``.
@@ -145,11 +172,7 @@ def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048
     try:
         for worker in workers:  # they import nbgrader while the template is made
             worker.start()
-        template = os.path.join(work, "template")
-        notebooks = prepare_template(root, assignment, template)
-        # a cached result stands only while the sources, the configuration and the limits do
-        source_digest = content_hash([os.path.join(root, "nbgrader_config.py")]
-                                     + [os.path.join(root, "solutions", assignment, f"{n}.ipynb") for n in notebooks])
+        template, notebooks, source_digest = _cached_template(root, assignment, cache_dir, work)
         settings = (GRADER_VERSION, source_digest, timeout, notebook_timeout, memory_mb, max_output_bytes)
         results, pending = {}, []
         for submission in discover(submissions, assignment, notebooks):
