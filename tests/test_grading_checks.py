@@ -1,5 +1,8 @@
 """The checkers of mlcourse.grading, in this process (no kernels): verdicts, hints, tampering."""
 
+import os
+import sys
+
 import numpy as np
 import pytest
 
@@ -8,49 +11,19 @@ from mlcourse.grading import _integrity
 from mlcourse.grading.submissions import Submission, discover, match_notebooks
 
 
-# --- implementations a student might write -------------------------------------------
+# --- implementations a student might write ---------------------------------------------
+# The correct submission of the grading fixtures, run as a notebook runs a student's
+# cells (one namespace), so that the end-to-end and the in-process tests share one answer.
 
-def mse(prediction, target):
-    return float(np.mean((prediction - target) ** 2))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "grading_fixtures"))
+import submissions as fixtures  # noqa: E402
 
-
-def mse_grad(prediction, target):
-    return 2 * (prediction - target) / prediction.size
-
-
-def cross_entropy(logits, labels):
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    return float(np.mean(np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(len(labels)), labels]))
-
-
-def cross_entropy_grad(logits, labels):
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    p = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
-    p[np.arange(len(labels)), labels] -= 1
-    return p / len(labels)
-
-
-def gd_step(theta, grad, lr):
-    return theta - lr * grad
-
-
-def gradient_descent(grad, theta0, lr, steps):
-    path = [theta0]
-    for _ in range(steps):
-        path.append(gd_step(path[-1], grad(path[-1]), lr))
-    return np.stack(path)
-
-
-def critical_learning_rate(grad, theta0):
-    def diverges(lr):
-        with np.errstate(all="ignore"):
-            final = gradient_descent(grad, theta0, lr, 200)[-1]
-        return not np.all(np.isfinite(final)) or np.linalg.norm(final) > 1e3 * np.linalg.norm(theta0)
-    low, high = 1e-3, 10.0
-    for _ in range(30):
-        middle = np.sqrt(low * high)
-        low, high = (low, middle) if diverges(middle) else (middle, high)
-    return float(np.sqrt(low * high))
+_student = {"np": np}
+exec(fixtures.MSE + fixtures.CROSS_ENTROPY + fixtures.STEP + fixtures.LOOP + fixtures.CRITICAL, _student)
+mse, mse_grad = _student["mse"], _student["mse_grad"]
+cross_entropy, cross_entropy_grad = _student["cross_entropy"], _student["cross_entropy_grad"]
+gd_step, gradient_descent = _student["gd_step"], _student["gradient_descent"]
+critical_learning_rate = _student["critical_learning_rate"]
 
 
 # --- correct implementations pass, visibly and with random seeds -----------------------
