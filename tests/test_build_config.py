@@ -149,3 +149,16 @@ def test_a_script_from_another_host_fails_the_build(tmp_path):
                                 extra_sphinx_config={"html_js_files": [remote]})
     assert result.returncode != 0
     assert f"would load {remote} from the network" in result.stdout + result.stderr
+
+
+def test_make_lab_opens_markdown_chapters_as_notebooks_and_starts_as_root():
+    """`make lab` sets jupytext as the .md viewer and passes --allow-root only when run as root (dry run)."""
+    import os
+    import subprocess
+
+    dry_run = subprocess.run(["make", "-n", "-B", "lab"], cwd=ROOT, capture_output=True,
+                             text=True, check=True).stdout
+    assert '"defaultViewers": {"markdown": "Jupytext Notebook"}' in dry_run
+    assert "share/jupyter/lab/settings/overrides.json" in dry_run
+    lab_line = next(line for line in dry_run.splitlines() if "jupyter lab" in line)
+    assert ("--allow-root" in lab_line) == (os.geteuid() == 0)

@@ -72,6 +72,8 @@ def test_a_real_worker_survives_a_broken_job(tmp_path):
 @pytest.mark.parametrize("argv, message", [
     (["grade", "ex01_losses", "/no/such/folder"], "invalid SUBMISSIONS = '/no/such/folder'"),
     (["grade", "ex01_losses", ".", "--jobs", "0"], "invalid --jobs = 0"),
+    (["grade", "ex01_losses", ".", "--notebook-timeout", "0"], "invalid --notebook-timeout = 0"),
+    (["grade", "ex01_losses", ".", "--timeout", "-5"], "invalid --timeout = -5"),
     (["release", "ex99_nothing"], "invalid assignment = 'ex99_nothing'"),
     (["grade", "ex01_losses", ".", "--root", "/"], "no nbgrader_config.py"),
 ])
