@@ -1,7 +1,7 @@
 """Sphinx extension: a course website that needs no network.
 
 The book must read the same on a laptop in a train as on a server: every page
-loads only files from the site itself. Three things would otherwise reach out:
+loads only files from the site itself. Four things would otherwise reach out:
 
 * MathJax, which Sphinx loads from a CDN. We serve it from ``_static/mathjax``,
   copied from the ``django-static-mathjax`` package, and load it as separate
