@@ -23,7 +23,7 @@ book: $(STAMP)
 	@echo "The website is in $(CURDIR)/_build/html (open _build/html/index.html)."
 
 test: book
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadgroup
 
 # Jupyter refuses to run as root unless told to (containers and CI machines often are root).
 lab: $(STAMP) $(LAB_SETTINGS)
