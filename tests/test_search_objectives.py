@@ -51,7 +51,9 @@ def test_test_split_is_separate_and_a_diverged_run_scores_inf():
     val, test = objective.validate(good, 3), objective.test(good, 3)
     assert val.loss == objective(good, 3) and val.loss != test.loss
     assert 0.5 < val.accuracy <= 1 and 0.5 < test.accuracy <= 1
-    assert objective({"lr": 1e6, "momentum": 0.9}, 3) == math.inf
+    relu = search.digits_mlp(train_size=400, val_size=200, activation="relu")
+    assert relu({"lr": 1e100, "momentum": 0.9}, 3) == math.inf
+    assert relu.cost.epochs == 1  # training stops at the first non-finite epoch
 
 
 @pytest.mark.parametrize("config, error, message", [
