@@ -162,6 +162,16 @@ def test_hyperband_units_and_non_integer_budgets():
     assert [r.n_configs for r in brackets[1].rungs] == [5, 1]  # ceil(3 * 3 / 2) = 5
 
 
+def test_schedule_cost_from_scratch_and_resumed():
+    rungs = search.halving_schedule(27, 1, 9)
+    assert search.schedule_cost(rungs) == 27 * 1 + 9 * 3 + 3 * 9
+    assert search.schedule_cost(rungs, resume=True) == 27 * 1 + 9 * 2 + 3 * 6
+    bracket = search.hyperband_schedule(1, 81)[0]
+    assert search.schedule_cost(bracket.rungs) == bracket.total_budget == 405
+    with pytest.raises(TypeError, match="invalid rungs"):
+        search.schedule_cost([3, 9])
+
+
 def test_halving_schedule_stops_at_the_budget_or_at_one_configuration():
     assert search.halving_schedule(27, 1, 81) == [(27, 1), (9, 3), (3, 9), (1, 27)]  # one left
     assert search.halving_schedule(81, 1, 9) == [(81, 1), (27, 3), (9, 9)]  # budget reached

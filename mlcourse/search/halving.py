@@ -30,7 +30,7 @@ from typing import Callable, NamedTuple
 from mlcourse._checks import check_choice, check_int, check_number
 from mlcourse.search.samplers import _rng, check_space, random
 
-__all__ = ["Rung", "Bracket", "Trial", "SearchResult", "halving_schedule", "hyperband_schedule",
+__all__ = ["Rung", "Bracket", "Trial", "SearchResult", "halving_schedule", "hyperband_schedule", "schedule_cost",
            "successive_halving", "hyperband", "evaluate"]
 
 _TOLERANCE = 1e-9  # relative slack when a budget ratio is an exact power of the factor
@@ -213,6 +213,28 @@ def hyperband_schedule(min_budget, max_budget, factor=3, keep="floor") -> list:
         n = int(math.ceil((s_max + 1) * factor**s / (s + 1) * (1 - _TOLERANCE)))
         brackets.append(Bracket(s, _rungs(n, high / factor**s, s + 1, factor, keep, integer)))
     return brackets
+
+
+def schedule_cost(rungs, resume=False):
+    r"""The budget a list of rungs spends.
+
+    .. math::
+        \text{from scratch: } \sum_i n_i\, r_i, \qquad
+        \text{resuming from checkpoints: } \sum_i n_i\, (r_i - r_{i-1}), \quad r_{-1} = 0 .
+
+    From scratch, every trial trains its whole budget (what :attr:`SearchResult.total_budget`
+    adds up); resuming, a survivor only trains the difference to its next budget, as a
+    ``train`` that keeps checkpoints does (and as a pruner does, which stops trials
+    that were trained one epoch at a time).
+    """
+    rungs = list(rungs)
+    if not all(isinstance(r, tuple) and len(r) == 2 for r in rungs):
+        raise TypeError(f"invalid rungs = {rungs!r}, expected a list of (n_configs, budget) pairs")
+    previous, total = 0, 0
+    for n, budget in rungs:
+        total += n * (budget - previous if resume else budget)
+        previous = budget
+    return total
 
 
 def _check_train(train):

@@ -170,6 +170,10 @@ class DigitsMLP:
         """Loss and accuracy on the validation split after ``budget`` epochs."""
         return self._measure(self._trained(config, budget), "val")
 
+    def training(self, config, budget) -> Evaluation:
+        """Loss and accuracy on the training split after ``budget`` epochs."""
+        return self._measure(self._trained(config, budget), "train")
+
     def test(self, config, budget) -> Evaluation:
         """Loss and accuracy on the test split: call it once, for the configuration a
         search chose, after the search is over."""
