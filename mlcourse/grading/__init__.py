@@ -10,7 +10,10 @@ Checkers (called from the test cells of ``solutions/`` and ``exercises/``):
   curvature;
 * :func:`check_clip_by_norm`, :func:`check_sgd_epoch`, :func:`check_sgd_loop` —
   gradient clipping and mini-batch SGD epochs against :func:`mlcourse.problems.clip_by_norm`,
-  :func:`mlcourse.problems.batches` and :func:`mlcourse.problems.minimize`.
+  :func:`mlcourse.problems.batches` and :func:`mlcourse.problems.minimize`;
+* :func:`check_loguniform_sampler`, :func:`check_random_search`,
+  :func:`check_successive_halving` — log-uniform sampling (statistically), random search
+  and successive halving against :mod:`mlcourse.search`.
 
 Each runs the student's function and the reference side by side on many inputs and
 raises AssertionError at the first mismatch, saying where, expected versus got, and,
@@ -27,10 +30,12 @@ from . import _integrity  # first: captures trusted references before anything e
 from .descent_checks import check_critical_lr, check_descent_loop, check_training_loop
 from .loss_checks import check_loss
 from .sgd_checks import check_clip_by_norm, check_sgd_epoch, check_sgd_loop
+from .search_checks import check_loguniform_sampler, check_random_search, check_successive_halving
 from .update_checks import check_schedule, check_update_rule
 
 __all__ = ["check_loss", "check_update_rule", "check_schedule", "check_descent_loop", "check_training_loop",
-           "check_critical_lr", "check_clip_by_norm", "check_sgd_epoch", "check_sgd_loop"]
+           "check_critical_lr", "check_clip_by_norm", "check_sgd_epoch", "check_sgd_loop",
+           "check_loguniform_sampler", "check_random_search", "check_successive_halving"]
 
 _integrity.seal(
     sys.modules[__name__],
