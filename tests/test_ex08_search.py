@@ -174,6 +174,20 @@ def test_every_known_halving_mistake_differs_from_the_reference_on_the_visible_c
                                                   search_checks._expected(*args)) for args in cases), hint
 
 
+def test_instructors_can_add_their_own_mistakes():
+    def halves_budget(train, configs, min_budget, max_budget, factor):
+        return search_checks._halving(train, configs, min_budget, max_budget, factor,
+                                      grow=lambda b, f: b + f)
+
+    mine = [("the budget is multiplied, not increased, by the factor.", halves_budget)]
+    with pytest.raises(AssertionError, match="multiplied, not increased"):
+        search_checks.check_successive_halving(halves_budget, mistakes=mine)
+    with pytest.raises(AssertionError, match="own hint"):
+        search_checks.check_loguniform_sampler(lambda low, high, size, rng: rng.uniform(low, high, size),
+                                               mistakes=[("own hint", lambda low, high, size, rng:
+                                                          rng.uniform(low, high, size))])
+
+
 def test_a_wrong_halving_without_a_known_mistake_still_says_where():
     def swaps_one(train, configs, min_budget, max_budget, factor):
         best, history, total = successive_halving(train, configs, min_budget, max_budget, factor)

@@ -118,13 +118,15 @@ def _check_rng_use(name, draws, again, other, context):
                           "(np.random.default_rng(0)) inside the function.")
 
 
-def check_loguniform_sampler(student_sampler, *, seed=0):
+def check_loguniform_sampler(student_sampler, *, seed=0, mistakes=None):
     """Check ``student_sampler(low, high, size, rng)`` against :func:`mlcourse.search.loguniform`.
 
     For several ranges: the shape, that every value is in ``[low, high)``, that the
     same generator seed reproduces the draws and another seed changes them, and a
     Kolmogorov-Smirnov test of the logarithms against the uniform distribution on
-    ``[log low, log high)``, with :data:`DRAWS` draws.
+    ``[log low, log high)``, with :data:`DRAWS` draws. ``mistakes`` (default
+    :data:`SAMPLER_MISTAKES`) is a list of ``(hint, wrong_sampler)``: when the draws
+    fail, the first wrong sampler whose draws they resemble gives its hint.
     """
     __tracebackhide__ = True  # IPython shows the student our message, not our frames
     _integrity.assert_untouched("before the check")
@@ -147,7 +149,7 @@ def check_loguniform_sampler(student_sampler, *, seed=0):
                        f"of their logarithms: p = {test.pvalue:.1e}).\n  {context}\n"
                        f"  share per factor of 10 from low up, expected about {expected}\n"
                        f"                                        got {_decades(draws, low, high)}")
-            for hint, wrong in SAMPLER_MISTAKES:
+            for hint, wrong in (SAMPLER_MISTAKES if mistakes is None else mistakes):
                 if _ks_2samp(draws, wrong(low, high, DRAWS, _fresh(stream))).pvalue > P_MATCH:
                     message += f"\n  hint: {hint}"
                     break
@@ -443,14 +445,16 @@ def _check_halving_answer(name, got, expected, mistakes, context):
                           f"(rungs {_describe(expected[1])}).\n  {context}" + (f"\n  hint: {hint}" if hint else ""))
 
 
-def check_successive_halving(student_halving, *, seed=0):
+def check_successive_halving(student_halving, *, seed=0, mistakes=None):
     """Check ``student_halving(train, configs, min_budget, max_budget, factor)`` against
     :func:`mlcourse.search.successive_halving` rung by rung.
 
     Made-up learning curves that cross (so that the ranking changes with the budget),
     schedules limited by the budget and by the number of configurations, factors 2 to 4:
     the budget and the configurations of every rung, the scores reported, the chosen
-    index and the total budget :math:`\\sum_i m_i b_i`.
+    index and the total budget :math:`\\sum_i m_i b_i`. ``mistakes`` (default
+    :data:`HALVING_MISTAKES`) is a list of ``(hint, wrong_halving)``; a student whose
+    answer equals a wrong one's gets its hint.
     """
     __tracebackhide__ = True  # IPython shows the student our message, not our frames
     _integrity.assert_untouched("before the check")
@@ -463,9 +467,10 @@ def check_successive_halving(student_halving, *, seed=0):
         context = (f"{n} configurations, min_budget = {low}, max_budget = {high}, factor = {factor} "
                    f"(seed={seed})")
         expected = _expected(*args)
-        mistakes = [(hint, wrong(_curve, *args)) for hint, wrong in HALVING_MISTAKES]
+        wrong_answers = [(hint, wrong(_curve, *args))
+                         for hint, wrong in (HALVING_MISTAKES if mistakes is None else mistakes)]
         got = _call(name, student_halving, _curve, [dict(c) for c in configs], low, high, factor)
-        _check_halving_answer(name, got, expected, mistakes, context)
+        _check_halving_answer(name, got, expected, wrong_answers, context)
     _integrity.assert_untouched("after the check")
     _integrity.passed("check_successive_halving", f"{name} matches mlcourse.search.successive_halving rung by "
                       f"rung on {len(cases)} searches (seed={seed})")
