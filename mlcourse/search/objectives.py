@@ -189,7 +189,7 @@ class DigitsMLP:
         "lr": loguniform(1e-3, 3.0),
         "momentum": uniform(0.0, 0.95),
         "weight_decay": loguniform(1e-6, 1e-1),
-        "batch_size": choice([16, 32, 64, 128]),
+        "batch_size": choice([32, 64, 128, 256]),
         "hidden": integers(8, 64),
     }
 
