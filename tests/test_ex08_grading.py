@@ -12,6 +12,9 @@ from test_grading_batch import add_reference_notebooks, feedback_text, grade  # 
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ASSIGNMENT = "ex08_search"
+# one batch grading for the whole module: under `pytest -n auto --dist loadgroup` its
+# tests stay on one worker instead of each worker grading the batch again
+pytestmark = pytest.mark.xdist_group("ex08_grading")
 
 SAMPLER = '''
 def sample_loguniform(low, high, size, rng):
