@@ -71,12 +71,11 @@ def dp_sgd_gradient(per_example_grads, max_norm, noise_multiplier, rng, expected
 
 
 class DPSGDResult(NamedTuple):
-    """What :func:`dp_sgd` returns: the final parameters, the full training loss after
-    every step (``steps + 1`` values), the batch sizes drawn, and the hyperparameters
-    the privacy accounting needs."""
+    """What :func:`dp_sgd` returns: the final parameters, the batch sizes drawn, and
+    the hyperparameters the privacy accounting needs. (No loss history: evaluating the
+    full training loss at every step would cost more than the step itself.)"""
 
     theta: np.ndarray
-    losses: np.ndarray
     batch_sizes: np.ndarray
     sample_rate: float
     noise_multiplier: float
@@ -106,16 +105,15 @@ def dp_sgd(problem, lr, steps, max_norm, noise_multiplier, sample_rate, seed=0, 
     theta = as_float_array("theta0", problem.theta0 if theta0 is None else theta0).copy()
     state = opt.init(theta)
     expected = q * problem.n_samples
-    losses, sizes = [problem.loss(theta)], []
+    sizes = []
     for _ in range(steps):
         batch = np.flatnonzero(rng.random(problem.n_samples) < q)
         grads = problem.per_example_grad(theta, batch) if batch.size else np.zeros((0, theta.size), theta.dtype)
         noisy = dp_sgd_gradient(grads, max_norm, noise_multiplier, rng, expected_batch_size=expected)
         theta, state = opt.update(theta, noisy, state)
-        losses.append(problem.loss(theta))
         sizes.append(batch.size)
-    return DPSGDResult(theta=theta, losses=np.array(losses), batch_sizes=np.array(sizes, dtype=int),
-                       sample_rate=q, noise_multiplier=float(noise_multiplier), steps=steps)
+    return DPSGDResult(theta=theta, batch_sizes=np.array(sizes, dtype=int), sample_rate=q,
+                       noise_multiplier=float(noise_multiplier), steps=steps)
 
 
 # --- accounting (cited, not derived) -------------------------------------------------------

@@ -61,7 +61,7 @@ def test_dp_sgd_without_noise_and_with_huge_clip_is_poisson_sampled_sgd(cancer):
         rng.standard_normal(theta.size)                            # the (zero-scaled) noise draw
         theta = theta - 0.5 * cancer.grad(theta, batch) * batch.size / (0.1 * cancer.n_samples)
     np.testing.assert_allclose(result.theta, theta, rtol=1e-10, atol=1e-12)
-    assert result.losses.shape == (31,) and result.batch_sizes.shape == (30,)
+    assert result.batch_sizes.shape == (30,)
     assert abs(result.batch_sizes.mean() - 0.1 * cancer.n_samples) < 10
 
 
