@@ -34,7 +34,7 @@ import numpy as np
 
 from mlcourse import optim as _optim
 from mlcourse._checks import as_float_array, check_int, check_range
-from mlcourse.problems.minimize import clip_by_norm
+from mlcourse.problems import clip_by_norm  # the one clipping (chapter 2): mlcourse.train.clip_by_norm
 
 __all__ = ["dp_sgd_gradient", "dp_sgd", "DPSGDResult", "rdp_sampled_gaussian", "epsilon",
            "membership_advantage_bound"]
