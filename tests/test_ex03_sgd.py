@@ -167,3 +167,59 @@ def test_textbook_clipping_passes_inside_the_loops(seed, capsys):
     checks.check_sgd_epoch(epoch, seed=1000 + seed)
     checks.check_sgd_loop(make_loop(epoch), seed=2000 + seed)
     assert capsys.readouterr().out.count("✔") == 2
+
+
+# --- a failure names the function that caused it: the epoch calls clip_by_norm, the loop the epoch --------
+
+def clip_stub(grad, max_norm):
+    raise NotImplementedError("implement this function")
+
+
+def _message(check, *args, **kwargs):
+    with pytest.raises(checks.CheckFailed) as info:
+        check(*args, **kwargs)
+    return str(info.value)
+
+
+def test_an_inner_stub_is_named_by_its_own_name():
+    message = _message(checks.check_sgd_epoch, make_epoch(clip=clip_stub), clip=clip_stub)
+    assert message.startswith("clip_stub is not implemented yet") and "sgd_epoch → clip_stub" in message
+    epoch = make_epoch(clip=clip_stub)
+    message = _message(checks.check_sgd_loop, make_loop(epoch), epoch=epoch, clip=clip_stub)
+    assert message.startswith("clip_stub is not implemented yet") and "train_sgd → sgd_epoch → clip_stub" in message
+
+
+def test_wrong_clipping_is_blamed_on_clip_by_norm_with_its_hint():
+    message = _message(checks.check_sgd_epoch, make_epoch(clip=clip_componentwise), clip=clip_componentwise)
+    assert message.startswith("sgd_epoch fails because clip_componentwise, which it calls")
+    assert "hint: that clips each component" in message and "Fix clip_componentwise first" in message
+
+
+def test_a_wrong_epoch_is_blamed_in_the_loop():
+    epoch = make_epoch(sign=+1.0)
+    message = _message(checks.check_sgd_loop, make_loop(epoch), epoch=epoch, clip=clip_by_norm)
+    assert message.startswith("train_sgd fails because sgd_epoch, which it calls")
+    assert "hint: wrong sign" in message
+    epoch = make_epoch(clip=clip_componentwise)
+    message = _message(checks.check_sgd_loop, make_loop(epoch), epoch=epoch, clip=clip_componentwise)
+    assert message.startswith("train_sgd fails because clip_componentwise, which it calls")
+    assert "train_sgd → sgd_epoch → clip_componentwise" in message
+
+
+def test_the_outer_functions_own_mistakes_keep_their_own_hints():
+    message = _message(checks.check_sgd_loop, make_loop(one_generator=False), epoch=make_epoch(), clip=clip_by_norm)
+    assert message.startswith("train_sgd visits the samples in the same order")
+    message = _message(checks.check_sgd_epoch, make_epoch(order="sorted"), clip=clip_by_norm)
+    assert message.startswith("sgd_epoch visits the samples in their stored order")
+
+
+def test_worked_examples_go_through_the_checkers():
+    message = _message(checks.check_clip_by_norm, clip_always, examples=[{"grad": [0.3, 0.4], "max_norm": 1.0}])
+    assert "worked example: grad = [0.3 0.4]" in message and "never above 1" in message
+    diabetes = checks.problem("linear_regression", "diabetes")
+    message = _message(checks.check_sgd_epoch, make_epoch(keep_last=False), examples=[
+        {"problem": diabetes, "theta": np.zeros(11), "lr": 0.01, "batch_size": 100, "seed": 0}])
+    assert "worked example: problems.linear_regression('diabetes')" in message and "last, shorter batch" in message
+    message = _message(checks.check_sgd_loop, make_loop(initial_loss=False), examples=[
+        {"problem": diabetes, "theta0": np.zeros(11), "lr": 0.01, "batch_size": 64, "epochs": 2, "seed": 0}])
+    assert "returned 2 losses, expected epochs + 1 = 3" in message

@@ -74,7 +74,12 @@ def checker(*, students, under_test=()):
 # --- the in-process driver ------------------------------------------------------------------
 
 class InProcessDriver:
-    """Runs a checker in this process; ``wire=True`` encodes every message on its way."""
+    """Runs a checker in this process; ``wire=True`` encodes every message on its way.
+
+    ``kernel`` is the class of the kernel side (:class:`Kernel`, defined below).
+    """
+
+    kernel = None  # set to Kernel once it is defined
 
     def __init__(self, wire=False):
         self.wire = wire
@@ -87,7 +92,7 @@ class InProcessDriver:
         handles = {role: None if function is None else StudentFunction(role, _name(function, role))
                    for role, function in functions.items()}
         under_test = check.under_test(arguments) if callable(check.under_test) else check.under_test
-        kernel = Kernel(functions, _integrity.code_files(*under_test))
+        kernel = self.kernel(functions, _integrity.code_files(*under_test))
         generator = check.generator(**handles, **arguments)
         try:
             request = next(generator)
@@ -279,6 +284,9 @@ def describe_error(error, called):
     if len(message) > 300:
         message = message[:297] + "..."
     return StudentError(type(error).__name__, message, chain[-1], tuple(chain), where)
+
+
+InProcessDriver.kernel = Kernel
 
 
 def run_reference(function, *args, **kwargs):

@@ -85,7 +85,7 @@ def _encode(value, path, opaque):
     if isinstance(value, float):
         return value if math.isfinite(value) else {"__float__": repr(value)}
     if isinstance(value, (np.ndarray, np.generic)) and np.asarray(value).dtype.kind in "biufc":
-        array = np.ascontiguousarray(value)
+        array = np.asarray(value).copy(order="C")
         return {"__array__": array.dtype.str, "shape": list(array.shape), "scalar": isinstance(value, np.generic),
                 "data": base64.b64encode(array.tobytes()).decode("ascii")}
     if type(value).__name__ in records and isinstance(value, records[type(value).__name__]):

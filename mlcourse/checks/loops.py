@@ -165,12 +165,12 @@ def check_training_loop(student_loop, reference, hyperparameters, *, seed=0, cas
 def check_critical_lr(student_finder, *, loop=None, step=None, seed=0, cases=2, rtol=0.03, mistakes=()):
     """Check ``student_finder(grad, theta0)``, the learning rate past which GD diverges.
 
-    It gets only the gradient and a start of a quadratic :math:`\\tfrac12\\theta^\\top A
-    \\theta` (condition numbers 4 and 10 for ``seed=0``; random condition number and
-    rotation in hidden tests) and must return :math:`2/L` within ``rtol`` (3 %), where
-    :math:`L` is the largest eigenvalue of A. ``loop`` and ``step``: the student's
-    descent loop and step, which the search calls; when the search fails they are
-    checked first on its problem and blamed if wrong. Recognised: 1/L, 2/μ (the
+    It gets only the gradient and a start of a quadratic
+    :math:`\\tfrac12\\theta^\\top A\\theta` (condition numbers 4 and 10 for
+    ``seed=0``; random condition number and rotation in hidden tests) and must return
+    :math:`2/L` within ``rtol`` (3 %), where :math:`L` is the largest eigenvalue of A.
+    ``loop`` and ``step``: the student's descent loop and step, which the search calls;
+    when the search fails they are checked first on its problem and blamed if wrong. Recognised: 1/L, 2/μ (the
     smallest curvature), plus ``mistakes`` (wrong finders).
     """
     known = check_mistakes(mistakes, ("student_finder",))
@@ -201,7 +201,8 @@ def check_critical_lr(student_finder, *, loop=None, step=None, seed=0, cases=2, 
             where = (f"{_describe(spec, start, lr, 50)}, a run like those of {student_finder.name}'s search "
                      f"(seed={seed})")
             if loop is not None:
-                yield from blame_callees(student_finder, failure, [(loop, descent_run(loop, step, spec, start, lr, 50, where))])
+                yield from blame_callees(student_finder, failure,
+                                         [(loop, descent_run(loop, step, spec, start, lr, 50, where))])
             elif step is not None:
                 yield from blame_callees(student_finder, failure, [(step, run_steps(
                     step, None, optim.sgd, {"lr": lr}, update_rule_mistakes(optim.sgd), f"in a run ({where})", start,
