@@ -24,7 +24,7 @@ def test_every_public_checker_is_in_the_reference():
     public = sorted(name for name in checks.__all__ if name.startswith("check_"))
     assert sorted(_guide.ORDER) == public
     for name in public:
-        assert f"#### `{name}`" in _guide.markdown()
+        assert f"### `{name}`" in _guide.markdown()
 
 
 def _blocks():

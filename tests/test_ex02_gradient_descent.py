@@ -54,7 +54,7 @@ def test_an_inner_stub_is_named_by_its_own_name(check):
 @pytest.mark.parametrize("check, outer", [(check_loop, "gradient_descent"), (check_search, "critical_learning_rate")])
 def test_an_inner_wrong_sign_is_blamed_on_the_step_with_its_hint(check, outer):
     message = _message(check, notebook(step=WRONG_SIGN))
-    assert message.startswith(f"{outer} fails because gd_step, which it calls")
+    assert message.startswith(f"{outer} fails because of gd_step, which it calls")
     assert "hint: wrong sign" in message and "Fix gd_step first" in message
 
 
@@ -82,7 +82,7 @@ def test_the_outer_functions_own_mistakes_keep_their_own_hints():
 def test_a_wrong_loop_is_blamed_in_the_search():
     frozen = fixtures.LOOP.replace("grad(trajectory[-1])", "grad(trajectory[0])")
     message = _message(check_search, notebook(loop=frozen))
-    assert message.startswith("critical_learning_rate fails because gradient_descent, which it calls")
+    assert message.startswith("critical_learning_rate fails because of gradient_descent, which it calls")
     assert "recomputed at the current θ" in message
 
 

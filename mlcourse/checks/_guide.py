@@ -28,6 +28,30 @@ def _markdown(docstring):
     return text
 
 
+def _call(name, signature, width=88):
+    """``checks.name(a, b, *, c=0)`` wrapped at ``width``, continuation lines indented."""
+    head = f"checks.{name}("
+    text = str(signature)[1:-1]
+    parameters, depth, current = [], 0, ""
+    for char in text:  # split at the commas between parameters, not inside defaults
+        depth += char in "([{" and 1 or (char in ")]}" and -1 or 0)
+        if char == "," and depth == 0:
+            parameters.append(current.strip())
+            current = ""
+        else:
+            current += char
+    parameters.append(current.strip())
+    lines, line = [], head
+    for index, parameter in enumerate(parameters):
+        piece = parameter + ("," if index < len(parameters) - 1 else ")")
+        if len(line) + len(piece) + 1 > width and line.strip() != head.strip():
+            lines.append(line.rstrip())
+            line = " " * len(head)
+        line += piece + " "
+    lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
 def markdown():
     """The generated section: one entry per public checker, signature and docstring."""
     from mlcourse import checks
@@ -38,8 +62,7 @@ def markdown():
     parts = [BEGIN]
     for name in ORDER:
         check = checks.REGISTRY[name]
-        signature = str(inspect.signature(check))
-        parts += [f"#### `{name}`", "", "```python", f"checks.{name}{signature}", "```", "",
+        parts += [f"### `{name}`", "", "```python", _call(name, inspect.signature(check)), "```", "",
                   _markdown(check.__doc__), ""]
     parts.append(END)
     return "\n".join(parts)

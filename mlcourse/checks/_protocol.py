@@ -249,11 +249,10 @@ def blame_callees(outer, failure, callees):
         except CheckFailed as failure:
             chain = (outer.name, *getattr(failure, "chain", (callee.name,)))
             inner = getattr(failure, "inner", str(failure))
-            path = " → ".join(chain)
             culprit = chain[-1]
+            through = f" through {', '.join(chain[1:-1])}" if len(chain) > 2 else ""
             error = CheckFailed(
-                f"{outer.name} fails because {culprit}, which it calls ({path}), fails on "
-                f"{outer.name}'s own inputs:\n{indent(inner)}\n"
+                f"{outer.name} fails because of {culprit}, which it calls{through}:\n{indent(inner)}\n"
                 f"Fix {culprit} first: its own test checks it alone.")
             error.chain, error.inner = chain, inner
             raise error from None

@@ -83,7 +83,7 @@ def descent_run(loop, step, spec, start, lr, steps, context, mistakes=()):
         if step is not None:
             yield from blame_callees(loop, failure, [(step, run_steps(
                 step, None, optim.sgd, {"lr": lr}, update_rule_mistakes(optim.sgd),
-                f"in {loop.name}'s run ({context})", start, bowl.grad, min(steps, 5)))])
+                f"in {loop.name}'s run on\n  {context}", start, bowl.grad, min(steps, 5)))])
         raise
 
 
@@ -198,14 +198,14 @@ def check_critical_lr(student_finder, *, loop=None, step=None, seed=0, cases=2, 
             compare(student_finder.name, got, expected, context, wrong, rtol=rtol, atol=0, show_tolerance=True)
         except CheckFailed as failure:
             lr = 0.9 * expected
-            where = (f"{_describe(spec, start, lr, 50)}, a run like those of {student_finder.name}'s search "
-                     f"(seed={seed})")
+            where = (f"{_describe(spec, start, lr, 50)} (seed={seed})\n"
+                     f"  (a run like those {student_finder.name}'s search makes)")
             if loop is not None:
                 yield from blame_callees(student_finder, failure,
                                          [(loop, descent_run(loop, step, spec, start, lr, 50, where))])
             elif step is not None:
                 yield from blame_callees(student_finder, failure, [(step, run_steps(
-                    step, None, optim.sgd, {"lr": lr}, update_rule_mistakes(optim.sgd), f"in a run ({where})", start,
+                    step, None, optim.sgd, {"lr": lr}, update_rule_mistakes(optim.sgd), f"in a run on\n  {where}", start,
                     bowl.grad, 5))])
             raise
     return (f"{student_finder.name} finds 2/L within {rtol:.0%} on {cases} quadratics (seed={seed})")

@@ -317,7 +317,7 @@ def epoch_run(epoch, clip, spec, theta0, lr, batch_size, data_seed, max_norm, co
     except CheckFailed as failure:
         if clip is not None and max_norm is not None:
             yield from blame_callees(epoch, failure, [(clip, clip_run(
-                clip, _clip_inputs(data, reference, batches, max_norm), f"(as {epoch.name} calls it) "))])
+                clip, _clip_inputs(data, reference, batches, max_norm), f"(as {epoch.name} calls it)\n  "))])
         raise
 
 
@@ -416,7 +416,7 @@ def check_sgd_loop(student_loop, *, epoch=None, clip=None, seed=0, cases=2, exam
                     **_tolerance(lr, max_norm, len(batches)))
         except CheckFailed as failure:
             if epoch is not None:
-                first = (f"(as {student_loop.name} calls it, epoch 1) "
+                first = (f"(as {student_loop.name} calls it, epoch 1)\n  "
                          + _describe(spec, theta0, lr, batch_size, data_seed, max_norm) + f" (seed={seed})")
                 yield from blame_callees(student_loop, failure, [(epoch, epoch_run(
                     epoch, clip, spec, theta0, lr, batch_size, data_seed, max_norm, first))])
