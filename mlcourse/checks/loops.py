@@ -139,6 +139,8 @@ def check_training_loop(student_loop, reference, hyperparameters, *, seed=0, cas
     of the same signature). Under test: the training loop.
     """
     check_space(hyperparameters)
+    if not callable(reference) or getattr(optim, getattr(reference, "__name__", ""), None) is not reference:
+        raise TypeError(f"invalid reference = {reference!r}, expected a factory of mlcourse.optim such as optim.sgd")
     known = [Mistake("the gradient must be taken at optimizer.lookahead(theta, state), not at θ.",
                      gradient_at_params_loop), *check_mistakes(mistakes, ("student_loop",))]
     seed, rng = make_rng(seed)

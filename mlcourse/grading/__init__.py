@@ -8,7 +8,8 @@ feedback and a gradebook.
   (timeouts, dead kernels, output floods);
 * :mod:`~mlcourse.grading.kernel_launcher` — starts each grading kernel with its limits;
 * :mod:`~mlcourse.grading.submissions`, :mod:`~mlcourse.grading.report` — finding the
-  submissions, writing ``grades.csv``, the summary figure and the feedback.
+  submissions, writing ``grades.csv``, the summary figure and the feedback;
+* :mod:`~mlcourse.grading.release` — ``mlcourse release`` (moving to ``mlcourse.authoring``).
 
 What the test cells call (the checkers) is :mod:`mlcourse.checks`; this package imports
 nothing of it but the receipt check, and nothing here runs in a student's kernel except

@@ -185,12 +185,13 @@ def _place_submission(job, coursedir, source_notebooks, statuses, notes):
     return bool(os.listdir(submitted))
 
 
-_CHECKER_CALL = re.compile(r"\bchecks\.check_\w+\s*\(")
+_CHECKER_CALL = re.compile(r"\bcheck_\w+\s*\(")
 
 
 def calls_a_checker(source):
-    """Whether a test cell calls a checker of :mod:`mlcourse.checks` (and so, when it
-    passes, must print a signed receipt)."""
+    """Whether a test cell calls a checker (``checks.check_loss(...)``, or an instructor's
+    own ``check_...`` made with :func:`mlcourse.checks.checker`), and so, when it passes,
+    must print a signed receipt."""
     return bool(_CHECKER_CALL.search(source))
 
 
