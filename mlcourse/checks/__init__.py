@@ -13,7 +13,10 @@ against got, and, when the difference matches a known mistake, a hint:
 * :func:`check_descent_loop`, :func:`check_training_loop`, :func:`check_critical_lr` —
   whole runs against :func:`mlcourse.problems.minimize`;
 * :func:`check_clip_by_norm`, :func:`check_sgd_epoch`, :func:`check_sgd_loop` —
-  gradient clipping and mini-batch SGD.
+  gradient clipping and mini-batch SGD;
+* :func:`check_group_error_rates`, :func:`check_demographic_parity_difference`,
+  :func:`check_equalized_odds_difference`, :func:`check_flip_rate`,
+  :func:`check_membership_advantage` — the audit metrics (:mod:`mlcourse.metrics`).
 
 ``seed=0`` (visible tests) gives inputs a student can reproduce; ``seed=None`` (hidden
 tests) draws them at grading time. Hyperparameters are explicit spaces of
@@ -75,6 +78,8 @@ from .distributions import check_distribution
 from .functions import check_function
 from .loops import check_critical_lr, check_descent_loop, check_training_loop
 from .losses import check_loss
+from .metrics import (check_demographic_parity_difference, check_equalized_odds_difference, check_flip_rate,
+                      check_group_error_rates, check_membership_advantage)
 from .mistakes import Mistake
 from .optim import check_update_rule
 from .schedules import check_schedule
@@ -84,6 +89,8 @@ __all__ = [
     "check_function", "check_distribution", "check_loss", "check_update_rule", "check_schedule",
     "check_descent_loop", "check_training_loop", "check_critical_lr",
     "check_clip_by_norm", "check_sgd_epoch", "check_sgd_loop",
+    "check_group_error_rates", "check_demographic_parity_difference", "check_equalized_odds_difference",
+    "check_flip_rate", "check_membership_advantage",
     "Mistake", "problem", "CheckFailed", "TamperingError", "checker", "Call", "Kept", "Reply", "REGISTRY",
 ]
 

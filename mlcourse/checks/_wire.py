@@ -7,7 +7,7 @@ untrusted, so the format is plain JSON: decoding it never runs code. It carries
 
 * ``None``, booleans, integers, floats (also nan and ±inf), strings, lists, tuples,
   dicts (any encodable keys);
-* NumPy arrays and scalars of bool, integer, float or complex dtype;
+* NumPy arrays and scalars of bool, integer, float, complex or string dtype (group labels);
 * the protocol's own records (:class:`~._protocol.Call`, ``Reply``, ``StudentError``,
   ``Kept``, the argument specs) and :class:`~.mistakes.Mistake`;
 * search spaces (``uniform``, ``loguniform``, ``integers``, ``choice``);
@@ -84,7 +84,7 @@ def _encode(value, path, opaque):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else {"__float__": repr(value)}
-    if isinstance(value, (np.ndarray, np.generic)) and np.asarray(value).dtype.kind in "biufc":
+    if isinstance(value, (np.ndarray, np.generic)) and np.asarray(value).dtype.kind in "biufcU":
         array = np.asarray(value).copy(order="C")
         return {"__array__": array.dtype.str, "shape": list(array.shape), "scalar": isinstance(value, np.generic),
                 "data": base64.b64encode(array.tobytes()).decode("ascii")}
