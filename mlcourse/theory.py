@@ -54,7 +54,8 @@ __all__ = [
     "nesterov_matrix", "nesterov_rate", "nesterov_critical_lr", "nesterov_optimal", "nesterov_error",
     "nesterov_strongly_convex",
     "steps_to_tolerance", "noise_floor",
-    "nesterov_convex_momentum", "gd_convex_bound", "nesterov_convex_bound", "logistic_smoothness",
+    "nesterov_convex_momentum", "gd_convex_bound", "nesterov_convex_bound", "logistic_hessian",
+    "logistic_smoothness",
 ]
 
 
@@ -557,21 +558,43 @@ def nesterov_convex_bound(largest, distance, steps):
     return _scalar(2 * largest * distance ** 2 / (t + 1) ** 2)
 
 
-def logistic_smoothness(X):
-    r"""The largest curvature :math:`\lambda_{\max}` of logistic regression's mean cross-entropy.
+def _design(X):
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[0] == 0 or not np.all(np.isfinite(X)):
+        raise ValueError(f"invalid X with shape {X.shape}, expected a finite (n, d) array with n >= 1")
+    return np.column_stack([X, np.ones(X.shape[0])])
 
-    For a linear model :math:`z_i = x_i^\top w + b` trained with binary cross-entropy
-    (:func:`mlcourse.problems.logistic_regression`), the Hessian is
-    :math:`\frac1n \tilde X^\top D \tilde X` with :math:`\tilde X = [X\ 1]` and
-    :math:`D = \mathrm{diag}(\sigma'(z_i))`. Since :math:`\sigma' \le \tfrac14` (with
-    equality at :math:`z = 0`), the gradient is :math:`\lambda_{\max}`-Lipschitz with
+
+def logistic_hessian(X, theta):
+    r"""The Hessian of logistic regression's mean cross-entropy at ``theta``.
+
+    For a linear model :math:`z_i = x_i^\top w + b` with :math:`\theta = (w, b)`, trained
+    with binary cross-entropy (:func:`mlcourse.problems.logistic_regression`),
+
+    .. math:: \nabla^2 L(\theta) = \frac1n \tilde X^\top D \tilde X, \qquad
+        \tilde X = [X\ 1], \quad D = \mathrm{diag}\big(\sigma(z_i)(1 - \sigma(z_i))\big),
+
+    whatever the labels. Its eigenvalues are the curvatures at ``theta``; the loss is
+    convex because they are never negative. ``X``: the (n, d) inputs; ``theta``: d + 1
+    numbers.
+    """
+    X1 = _design(X)
+    theta = np.asarray(theta, dtype=float)
+    if theta.shape != (X1.shape[1],):
+        raise ValueError(f"invalid theta with shape {theta.shape}, expected shape ({X1.shape[1]},)")
+    p = 1 / (1 + np.exp(-(X1 @ theta)))
+    return X1.T @ (X1 * (p * (1 - p))[:, None]) / X1.shape[0]
+
+
+def logistic_smoothness(X):
+    r"""The largest curvature :math:`\lambda_{\max}` of logistic regression's mean cross-entropy, anywhere.
+
+    In :func:`logistic_hessian` every :math:`\sigma'(z_i) = \sigma(1 - \sigma) \le \tfrac14`,
+    with equality at :math:`z = 0`, so the gradient is :math:`\lambda_{\max}`-Lipschitz with
 
     .. math:: \lambda_{\max} = \frac{1}{4n}\, \lambda_{\max}\big(\tilde X^\top \tilde X\big),
 
     and the bound is attained at :math:`\theta = 0`. ``X``: the (n, d) inputs.
     """
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2 or X.shape[0] == 0 or not np.all(np.isfinite(X)):
-        raise ValueError(f"invalid X with shape {X.shape}, expected a finite (n, d) array with n >= 1")
-    X1 = np.column_stack([X, np.ones(X.shape[0])])
-    return float(np.linalg.eigvalsh(X1.T @ X1).max()) / (4 * X.shape[0])
+    X1 = _design(X)
+    return float(np.linalg.eigvalsh(X1.T @ X1).max()) / (4 * X1.shape[0])

@@ -318,6 +318,19 @@ def test_logistic_smoothness_is_the_curvature_at_zero():
                                                                    rel=1e-6)
 
 
+def test_logistic_hessian_is_the_derivative_of_the_gradient():
+    X, y = problems.load_dataset("breast_cancer")
+    problem = problems.logistic_regression((X[:, :5], y))
+    theta = np.random.default_rng(0).normal(size=6)
+    h = 1e-6
+    columns = [(problem.grad(theta + h * e) - problem.grad(theta - h * e)) / (2 * h) for e in np.eye(6)]
+    assert theory.logistic_hessian(X[:, :5], theta) == pytest.approx(np.array(columns), rel=1e-5, abs=1e-8)
+    assert np.linalg.eigvalsh(theory.logistic_hessian(X[:, :5], np.zeros(6))).max() == pytest.approx(
+        theory.logistic_smoothness(X[:, :5]))
+    with pytest.raises(ValueError, match=r"invalid theta with shape \(5,\), expected shape \(6,\)"):
+        theory.logistic_hessian(X[:, :5], np.zeros(5))
+
+
 def test_convex_bounds_hold_on_logistic_regression():
     from sklearn.linear_model import LogisticRegression
 
