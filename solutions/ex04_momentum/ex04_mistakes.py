@@ -128,18 +128,19 @@ SPECTRAL_RADIUS = [
 # --- Task 4: the best momentum by search, best_beta(lr, smallest, largest, betas) -> beta
 
 
-def _radius(lr, beta, curvature):
-    a = lr * curvature
-    return float(np.abs(np.linalg.eigvals(np.array([[1 - a, beta], [-a, beta]]))).max())
-
-
 def only_the_largest_curvature(lr, smallest, largest, betas):
-    rates = [_radius(lr, beta, largest) for beta in betas]  # the flattest direction is forgotten
+    rates = []
+    for beta in betas:  # the flattest direction is forgotten
+        a = lr * largest
+        rates.append(np.abs(np.linalg.eigvals(np.array([[1 - a, beta], [-a, beta]]))).max())
     return float(betas[int(np.argmin(rates))])
 
 
 def only_the_smallest_curvature(lr, smallest, largest, betas):
-    rates = [_radius(lr, beta, smallest) for beta in betas]  # the steepest direction is forgotten
+    rates = []
+    for beta in betas:  # the steepest direction is forgotten
+        a = lr * smallest
+        rates.append(np.abs(np.linalg.eigvals(np.array([[1 - a, beta], [-a, beta]]))).max())
     return float(betas[int(np.argmin(rates))])
 
 
