@@ -14,6 +14,11 @@
   gradients carry Gaussian noise (injected noise where there is no data to sample).
 * :mod:`~mlcourse.problems.counterexamples`: :func:`lessard_counterexample`, the 1-D
   strongly convex function on which the heavy ball's quadratic tuning cycles.
+* :mod:`~mlcourse.problems.groups`: :func:`two_groups`, data whose people belong to
+  two groups (a documented mechanism), and the group objectives :func:`group_weighted`
+  and :func:`group_dro` (chapter 9).
+* :mod:`~mlcourse.problems.per_example`: :func:`input_gradients`, each example's loss
+  gradient with respect to its input (a saliency map; chapter 9).
 """
 
 from mlcourse.problems.data import DATASETS, batches, load_dataset
@@ -22,6 +27,8 @@ from mlcourse.problems.minimize import MinimizeResult, clip_by_norm, minimize
 from mlcourse.problems.models import DataProblem, linear_regression, logistic_regression, mlp
 from mlcourse.problems.noise import with_gradient_noise
 from mlcourse.problems.counterexamples import Function1D, lessard_counterexample
+from mlcourse.problems.groups import GroupData, group_dro, group_weighted, two_groups
+from mlcourse.problems.per_example import input_gradients
 
 __all__ = [
     "DATASETS", "batches", "load_dataset",
@@ -30,4 +37,6 @@ __all__ = [
     "DataProblem", "linear_regression", "logistic_regression", "mlp",
     "with_gradient_noise",
     "Function1D", "lessard_counterexample",
+    "GroupData", "group_dro", "group_weighted", "two_groups",
+    "input_gradients",
 ]
