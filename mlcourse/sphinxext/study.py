@@ -1,0 +1,177 @@
+"""Sphinx extension: the course's flashcards on the website (see ``mlcourse.study``).
+
+* A chapter shows its deck with a code cell, ``study.flashcards(4)``. Its output
+  carries the MIME type ``application/vnd.mlcourse.flashcards+json``, which the
+  renderer below (a myst-nb mime renderer plugin, registered in ``pyproject.toml``'s
+  entry points) turns into a :class:`flashcards` node, rendered from the deck files
+  when the page is written: an edited deck is never shown from a stale cached output.
+* Pages that are not notebooks (the study page) use the directive::
+
+      ```{flashcards}
+      ```
+
+  (every deck) or ```` ```{flashcards} 4 ```` (one chapter's).
+* Pages with a deck get ``study.js``, the vendored ``ts-fsrs`` and ``study.css``
+  (from ``_static/mlcourse-study/``) and MathJax; other pages get nothing.
+* When the build finishes, every deck and the whole course are exported to
+  ``_build/html/decks/`` as Anki packages and Quizlet TSV files
+  (``mlcourse.study.export``); the components link to them.
+
+Enable it with ``sphinx: extra_extensions: [mlcourse.sphinxext.study]``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from mlcourse.study import MIME_TYPE, DeckError, load_deck, load_decks
+from mlcourse.study._render import STATIC_DIR, deck_html
+from mlcourse.study.export import export_names, write_all
+
+logger = logging.getLogger(__name__)
+
+EXPORT_DIR = "decks"  # in the build output
+STUDY_PAGE = "guide/study"
+ASSETS_JS = ["mlcourse-study/ts-fsrs/ts-fsrs.umd.js", "mlcourse-study/study.js"]
+ASSETS_CSS = ["mlcourse-study/study.css"]
+
+
+class flashcards(nodes.General, nodes.Element):  # noqa: N801 - docutils node naming
+    """A study component: attributes ``decks`` (deck names, empty for all) and ``scope``."""
+
+
+def _decks_of(names: list[str]):
+    return [load_deck(name) for name in names] if names else load_decks()
+
+
+def _title(decks, names: list[str]) -> str:
+    if not names:
+        return "Flashcards: the whole course"
+    return "Flashcards: " + ", ".join(deck.title for deck in decks)
+
+
+class FlashcardsDirective(SphinxDirective):
+    """``{flashcards} [chapter ...]``: the study component of some decks, or of all."""
+
+    optional_arguments = 20
+    has_content = False
+    option_spec = {"class": directives.class_option}
+
+    def run(self):
+        try:
+            decks = [load_deck(argument) for argument in self.arguments] if self.arguments else load_decks()
+        except DeckError as error:
+            raise self.error(f"flashcards: {error}") from error
+        names = [deck.name for deck in decks] if self.arguments else []
+        scope = "course" if not names else "+".join(names)
+        return [flashcards(decks=names, scope=scope)]
+
+
+class FlashcardsMimeRenderer:
+    """myst-nb mime renderer for the outputs of ``mlcourse.study.flashcards(...)``."""
+
+    mime_priority_overrides = [("*", MIME_TYPE, 1)]
+
+    @staticmethod
+    def handle_mime(renderer, data, inline):
+        if inline or data.mime_type != MIME_TYPE:
+            return None
+        content = data.content if isinstance(data.content, dict) else {}
+        names = list(content.get("decks") or [])
+        try:
+            decks = [load_deck(name) for name in names]
+        except DeckError as error:
+            renderer.logger.warning(f"flashcards: {error}", subtype="flashcards")
+            return []
+        scope = names[0] if len(names) == 1 else "+".join(names)
+        if not decks:
+            scope = "course"
+        return [flashcards(decks=names, scope=scope)]
+
+
+def _relative(docname: str, target: str) -> str:
+    """URL of ``target`` (a path from the site's root) from the page of ``docname``."""
+    return posixpath.relpath(target, posixpath.dirname(docname) or ".")
+
+
+def visit_flashcards_html(self, node: flashcards) -> None:
+    names = node["decks"]
+    decks = _decks_of(names)
+    docname = self.builder.current_docname
+    env = self.builder.env
+    downloads = []
+    for label, name in zip(("Anki (.apkg)", "Quizlet (.tsv)"), export_names(decks[0] if len(names) == 1 else None)):
+        if len(names) > 1:
+            break  # several chosen decks have no single export; the course's and each deck's exist
+        downloads.append((label, _relative(docname, f"{EXPORT_DIR}/{name}"), name))
+    chapter_links = {
+        deck.name: self.builder.get_relative_uri(docname, deck.chapter)
+        for deck in decks if deck.chapter in env.all_docs
+    }
+    note = ""
+    if node["scope"] != "course" and STUDY_PAGE in env.all_docs and STUDY_PAGE != docname:
+        href = self.builder.get_relative_uri(docname, STUDY_PAGE)
+        note = f'All chapters, and your progress in each, are on the <a href="{href}">study page</a>.'
+    self.body.append(deck_html(decks, scope=node["scope"], title=_title(decks, names), downloads=downloads,
+                               chapter_links=chapter_links, note=note))
+    raise nodes.SkipNode
+
+
+def skip_node(self, node) -> None:
+    raise nodes.SkipNode
+
+
+def mark_pages_with_decks(app: Sphinx, doctree) -> None:
+    """Pages with a deck load MathJax (its cards have math) and depend on the deck files."""
+    found = list(doctree.findall(flashcards))
+    if not found:
+        return
+    env = app.env
+    env.get_domain("math").data["has_equations"][env.docname] = True
+    for node in found:
+        for deck in _decks_of(node["decks"]):
+            env.note_dependency(str(deck.path))
+
+
+def add_assets(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Scripts and stylesheet of the study component, on the pages that show one."""
+    if doctree is None or not any(True for _ in doctree.findall(flashcards)):
+        return
+    for name in ASSETS_JS:
+        app.add_js_file(name, loading_method="defer")
+    for name in ASSETS_CSS:
+        app.add_css_file(name)
+
+
+def add_static_path(app: Sphinx, config) -> None:
+    config.html_static_path = [*config.html_static_path, str(STATIC_DIR.parent)]
+
+
+def write_exports(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder is None or app.builder.format != "html":
+        return
+    write_all(load_decks(), Path(app.builder.outdir) / EXPORT_DIR)
+
+
+def setup(app: Sphinx) -> dict:
+    app.add_node(
+        flashcards,
+        html=(visit_flashcards_html, None),
+        latex=(skip_node, None),
+        text=(skip_node, None),
+        man=(skip_node, None),
+        texinfo=(skip_node, None),
+    )
+    app.add_directive("flashcards", FlashcardsDirective)
+    app.connect("config-inited", add_static_path)
+    app.connect("doctree-read", mark_pages_with_decks)
+    app.connect("html-page-context", add_assets)
+    app.connect("build-finished", write_exports)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
