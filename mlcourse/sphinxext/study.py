@@ -5,6 +5,10 @@
   renderer below (a myst-nb mime renderer plugin, registered in ``pyproject.toml``'s
   entry points) turns into a :class:`flashcards` node, rendered from the deck files
   when the page is written: an edited deck is never shown from a stale cached output.
+* Every chapter page (``chapters/NN_slug``) whose deck exists and that does not show
+  it already gets a section "Flashcards" after its "Self-check" (or at its end),
+  added by :class:`ChapterFlashcards` when the page is read: the chapters need no
+  cell of their own, and a chapter shows its deck the day it lands.
 * Pages that are not notebooks (the study page) use the directive::
 
       ```{flashcards}
@@ -23,11 +27,13 @@ Enable it with ``sphinx: extra_extensions: [mlcourse.sphinxext.study]``.
 from __future__ import annotations
 
 import posixpath
+import re
 from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
+from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
@@ -94,6 +100,43 @@ class FlashcardsMimeRenderer:
         if not decks:
             scope = "course"
         return [flashcards(decks=names, scope=scope)]
+
+
+CHAPTER_DOC = re.compile(r"^chapters/(?P<name>\d\d_[a-z0-9_]+)$")
+
+
+class ChapterFlashcards(SphinxTransform):
+    """Add the chapter's deck to its page, as a section after "Self-check"."""
+
+    default_priority = 400
+
+    def apply(self, **kwargs) -> None:
+        match = CHAPTER_DOC.match(self.env.docname)
+        if not match or any(True for _ in self.document.findall(flashcards)):
+            return
+        name = match["name"]
+        try:
+            deck = load_deck(name)
+        except DeckError:
+            return  # a chapter without a deck; tests/test_study_decks.py names it
+        top = next(iter(self.document.findall(nodes.section)), None)
+        if top is None:
+            return
+        section = nodes.section(ids=["flashcards"], names=["flashcards"])
+        section += nodes.title(text="Flashcards")
+        section += nodes.paragraph(text=(
+            f"The {len(deck.cards)} cards of this chapter, with five ways to study them: turn the cards "
+            "over, learn them with quick questions that bring back what you miss, take a scored test, "
+            "match terms with their definitions against the clock, or review them spaced over days, "
+            "rating how well you knew each one. Your progress stays in this browser."))
+        section += flashcards(decks=[name], scope=name)
+        self.document.note_implicit_target(section, section)
+        children = [child for child in top.children if isinstance(child, nodes.section)]
+        after = next((child for child in children if "self-check" in child["ids"]), None)
+        if after is not None:
+            top.insert(top.index(after) + 1, section)
+        else:
+            top += section
 
 
 def _relative(docname: str, target: str) -> str:
@@ -170,6 +213,7 @@ def setup(app: Sphinx) -> dict:
         texinfo=(skip_node, None),
     )
     app.add_directive("flashcards", FlashcardsDirective)
+    app.add_transform(ChapterFlashcards)
     app.connect("config-inited", add_static_path)
     app.connect("doctree-read", mark_pages_with_decks)
     app.connect("html-page-context", add_assets)
