@@ -307,8 +307,8 @@
         else if (event.key === "End") next = self.tabs[self.tabs.length - 1];
         if (next) {
           event.preventDefault();
-          next.focus();
           self.show(next.getAttribute("data-mode"));
+          next.focus();  // the modes focus their first control; arrow keys keep it on the tabs
         }
       });
     });
