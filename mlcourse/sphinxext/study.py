@@ -17,6 +17,11 @@
   (every deck) or ```` ```{flashcards} 4 ```` (one chapter's).
 * Pages with a deck get ``study.js``, the vendored ``ts-fsrs`` and ``study.css``
   (from ``_static/mlcourse-study/``) and MathJax; other pages get nothing.
+* The glossary page uses ```` ```{deck-glossary} ```` : every term of the decks (a
+  card with ``term``) with its definition, other names and chapter, as a Sphinx
+  glossary. On every chapter page, :class:`GlossaryLinks` links the first mention of
+  each term (or of another name of it) in the prose to its entry; the strict build
+  fails if a link does not resolve.
 * When the build finishes, every deck and the whole course are exported to
   ``_build/html/decks/`` as Anki packages and Quizlet TSV files
   (``mlcourse.study.export``); the components link to them.
@@ -32,6 +37,8 @@ from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from docutils.statemachine import StringList
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
@@ -139,6 +146,150 @@ class ChapterFlashcards(SphinxTransform):
             top += section
 
 
+GLOSSARY_PAGE = "guide/glossary"
+# Where a term's mention is not linked: headings, code, math, links, figure captions,
+# notebook outputs, and the flashcards themselves.
+NO_LINK_PARENTS = (nodes.title, nodes.literal, nodes.literal_block, nodes.math, nodes.math_block,
+                   nodes.reference, nodes.raw, nodes.caption, nodes.rubric, nodes.term,
+                   addnodes.pending_xref, addnodes.desc_signature, nodes.citation_reference,
+                   nodes.footnote_reference, nodes.field_name, flashcards)
+
+
+def glossary_entries():
+    """(names, card) of every term in the decks: names are the term, then its other names."""
+    entries = []
+    for deck in load_decks():
+        for card in deck.cards:
+            if card.term is None:
+                continue
+            names, seen = [], set()
+            for name in (card.term, *card.aliases):
+                if name.lower() not in seen:
+                    seen.add(name.lower())
+                    names.append(name)
+            entries.append((names, card))
+    return sorted(entries, key=lambda entry: entry[0][0].lower())
+
+
+class DeckGlossaryDirective(SphinxDirective):
+    """``{deck-glossary}``: a Sphinx glossary of every term in the decks."""
+
+    has_content = False
+
+    def run(self):
+        try:
+            entries = glossary_entries()
+        except DeckError as error:
+            raise self.error(f"deck-glossary: {error}") from error
+        lines = ["```{glossary}"]
+        for names, card in entries:
+            lines.append(names[0])  # other names link to this entry; they are listed, not entries
+            chapter = f"chapters/{card.deck}"
+            where = (f"{{doc}}`Chapter {card.deck[:2].lstrip('0')} </{chapter}>`" if chapter in self.env.found_docs
+                     else f"Chapter {card.deck[:2].lstrip('0')}")
+            definition = " ".join(card.definition.split())
+            others = [name for name in names[1:] if _linkable(name) or name.isupper()]
+            also = f" Also called {', '.join(others)}." if others else ""
+            lines += [f"  {definition}{also} ({where}.)", ""]
+        lines.append("```")
+        container = nodes.container(classes=["mlcourse-glossary"])
+        self.state.nested_parse(StringList(lines, source=self.get_source_info()[0]), self.content_offset, container)
+        for deck in load_decks():
+            self.env.note_dependency(str(deck.path))
+        return container.children
+
+
+# Other names accepted as typed answers but too loose to link wherever they appear.
+NOT_LINKED = {"trial and error", "random sampling", "stationary loss", "log scale", "selection bias",
+              "black box", "terminal velocity", "absolute error", "squared error", "effective step"}
+
+
+def _linkable(alias: str) -> bool:
+    """Link another name only if it is specific: a name with capitals, or several words."""
+    return alias.lower() not in NOT_LINKED and (any(ch.isupper() for ch in alias) or " " in alias or "-" in alias)
+
+
+def _term_pattern():
+    names = {}
+    for entry_names, _ in glossary_entries():
+        for index, name in enumerate(entry_names):
+            if index == 0 or _linkable(name):
+                names[name.lower()] = entry_names[0].lower()
+    alternatives = sorted(names, key=len, reverse=True)  # longest first: "stochastic gradient descent"
+    # a plural "s" is part of the mention ("epochs", "saddle points")
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(name) for name in alternatives) + r")s?(?![\w-])",
+                         re.IGNORECASE)
+    return pattern, names
+
+
+class GlossaryLinks(SphinxTransform):
+    """Link the first mention of each glossary term in a chapter's prose to the glossary."""
+
+    default_priority = 410
+
+    def apply(self, **kwargs) -> None:
+        if not CHAPTER_DOC.match(self.env.docname) or GLOSSARY_PAGE not in self.env.found_docs:
+            return
+        try:
+            pattern, names = _term_pattern()
+        except DeckError:
+            return
+        linked: set[str] = set()
+        for text in list(self.document.findall(nodes.Text)):
+            parent = text.parent
+            if not isinstance(parent, (nodes.paragraph, nodes.emphasis, nodes.strong, nodes.inline)):
+                continue
+            if _inside(text, NO_LINK_PARENTS) or _in_output(text):
+                continue
+            self._link(text, pattern, names, linked)
+
+    def _link(self, text: nodes.Text, pattern, names, linked: set[str]) -> None:
+        source = str(text)
+        pieces, last = [], 0
+        for match in pattern.finditer(source):
+            target = names[match.group(1).lower()]
+            if target in linked:
+                continue
+            linked.add(target)
+            pieces.append(nodes.Text(source[last:match.start()]))
+            reference = addnodes.pending_xref("", refdomain="std", reftype="term", reftarget=target,
+                                              refexplicit=True, refwarn=True, refdoc=self.env.docname)
+            reference += nodes.inline(match.group(0), match.group(0), classes=["xref", "std", "std-term"])
+            pieces.append(reference)
+            last = match.end()
+        if not pieces:
+            return
+        pieces.append(nodes.Text(source[last:]))
+        parent = text.parent
+        index = parent.index(text)
+        parent.remove(text)
+        for offset, piece in enumerate(pieces):
+            if isinstance(piece, nodes.Text) and not str(piece):
+                continue
+            parent.insert(index, piece)
+            index += 1
+
+
+def _inside(node, types) -> bool:
+    node = node.parent
+    while node is not None:
+        if isinstance(node, types):
+            return True
+        node = node.parent
+    return False
+
+
+def _in_output(node) -> bool:
+    """In a notebook cell's output, a dropdown's title, or an admonition's title."""
+    node = node.parent
+    while node is not None:
+        classes = node.get("classes", []) if isinstance(node, nodes.Element) else []
+        if "cell_output" in classes or "admonition-title" in classes or "sd-summary-title" in classes:
+            return True
+        node = node.parent
+    return False
+
+
 def _relative(docname: str, target: str) -> str:
     """URL of ``target`` (a path from the site's root) from the page of ``docname``."""
     return posixpath.relpath(target, posixpath.dirname(docname) or ".")
@@ -214,6 +365,8 @@ def setup(app: Sphinx) -> dict:
     )
     app.add_directive("flashcards", FlashcardsDirective)
     app.add_transform(ChapterFlashcards)
+    app.add_directive("deck-glossary", DeckGlossaryDirective)
+    app.add_transform(GlossaryLinks)
     app.connect("config-inited", add_static_path)
     app.connect("doctree-read", mark_pages_with_decks)
     app.connect("html-page-context", add_assets)

@@ -5,6 +5,8 @@ scheduler, progress that survives a reload, and the exports as they download."""
 from __future__ import annotations
 
 import csv
+import html
+import re
 import sqlite3
 import zipfile
 from datetime import datetime
@@ -278,4 +280,26 @@ def test_readable_at_phone_width(open_page, path):
             .map(e => e.className || e.tagName).slice(0, 5)""")
         assert overflow == [], f"{mode}: wider than the screen: {overflow}"
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    _clean(log)
+
+
+def test_glossary_has_every_term_and_chapter_links_resolve(open_page, site):
+    glossary = (site / "guide/glossary.html").read_text(encoding="utf-8")
+    terms = [card for deck in load_decks() for card in deck.cards if card.term]
+    anchors = set(re.findall(r'<dt id="(term-[^"]+)"', glossary))
+    assert glossary.count('<dl class="simple glossary">') == 1
+    shown = {html.unescape(term).replace("\u2019", "'") for term in re.findall(r'<dt id="term-[^"]+">([^<]+)', glossary)}
+    assert {card.term for card in terms} <= shown
+    linked = 0
+    for page in sorted(site.glob("chapters/*.html")):
+        for target in re.findall(r'href="../guide/glossary.html#(term-[^"]+)"', page.read_text(encoding="utf-8")):
+            assert target in anchors, f"{page.name} links to a missing glossary entry {target}"
+            linked += 1
+    assert linked >= 20
+    # in the browser: a term link on a chapter page opens its entry
+    page, log = open_page(CHAPTER_PAGE)
+    link = page.locator("article a[href*='glossary.html#term-Momentum']").first
+    link.click()
+    page.wait_for_url("**/guide/glossary.html#term-Momentum")
+    assert page.locator("#term-Momentum").is_visible()
     _clean(log)
