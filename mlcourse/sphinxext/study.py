@@ -15,6 +15,8 @@
       ```
 
   (every deck) or ```` ```{flashcards} 4 ```` (one chapter's).
+* Chapter pages get ``listen.js``: a control that reads the open tab of the chapter's
+  three-level overview aloud with the browser's speech synthesis, where it has a voice.
 * Pages with a deck get ``study.js``, the vendored ``ts-fsrs`` and ``study.css``
   (from ``_static/mlcourse-study/``) and MathJax; other pages get nothing.
 * The glossary page uses ```` ```{deck-glossary} ```` : every term of the decks (a
@@ -54,6 +56,7 @@ EXPORT_DIR = "decks"  # in the build output
 STUDY_PAGE = "guide/study"
 ASSETS_JS = ["mlcourse-study/ts-fsrs/ts-fsrs.umd.js", "mlcourse-study/study.js"]
 ASSETS_CSS = ["mlcourse-study/study.css"]
+LISTEN_JS = "mlcourse-study/listen.js"
 
 
 class flashcards(nodes.General, nodes.Element):  # noqa: N801 - docutils node naming
@@ -335,13 +338,22 @@ def mark_pages_with_decks(app: Sphinx, doctree) -> None:
 
 
 def add_assets(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    """Scripts and stylesheet of the study component, on the pages that show one."""
-    if doctree is None or not any(True for _ in doctree.findall(flashcards)):
+    """Scripts and stylesheet of the study component, on the pages that show one.
+
+    Chapter pages also get ``listen.js``, which reads their overview aloud.
+    """
+    if doctree is None:
         return
-    for name in ASSETS_JS:
-        app.add_js_file(name, loading_method="defer")
-    for name in ASSETS_CSS:
-        app.add_css_file(name)
+    chapter = CHAPTER_DOC.match(pagename) is not None
+    has_deck = any(True for _ in doctree.findall(flashcards))
+    if chapter or has_deck:
+        for name in ASSETS_CSS:
+            app.add_css_file(name)
+    if chapter:
+        app.add_js_file(LISTEN_JS, loading_method="defer")
+    if has_deck:
+        for name in ASSETS_JS:
+            app.add_js_file(name, loading_method="defer")
 
 
 def add_static_path(app: Sphinx, config) -> None:

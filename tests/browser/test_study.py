@@ -303,3 +303,76 @@ def test_glossary_has_every_term_and_chapter_links_resolve(open_page, site):
     page.wait_for_url("**/guide/glossary.html#term-Momentum")
     assert page.locator("#term-Momentum").is_visible()
     _clean(log)
+
+
+FAKE_SPEECH = """(() => {
+    const voices = %s;
+    window.__spoken = [];
+    class Utterance { constructor(text) { this.text = text; } }
+    const synth = {
+        speaking: false,
+        getVoices: () => voices,
+        speak(utterance) { window.__spoken.push({text: utterance.text, lang: utterance.lang}); this.current = utterance; },
+        cancel() { window.__cancelled = (window.__cancelled || 0) + 1; },
+        addEventListener() {},
+        finish() { if (this.current && this.current.onend) this.current.onend(); },
+    };
+    Object.defineProperty(window, "speechSynthesis", {value: synth, configurable: true});
+    Object.defineProperty(window, "SpeechSynthesisUtterance", {value: Utterance, configurable: true});
+})();"""
+
+
+def _open_with_speech(browser, server, path, voices):
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server) else route.abort())
+    context.add_init_script(FAKE_SPEECH % voices)
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(server + path, wait_until="load")
+    return context, page, errors
+
+
+@pytest.mark.parametrize("chapter", ["01_loss_functions", "02_gradient_descent", "03_sgd", "04_momentum"])
+def test_listen_reads_the_open_overview_tab_aloud(browser, server, chapter):
+    context, page, errors = _open_with_speech(browser, server, f"chapters/{chapter}.html", '[{"name": "test"}]')
+    try:
+        button = page.locator(".mls-listen")
+        button.wait_for()
+        assert button.count() == 1
+        # it sits just above the overview, whose first tab is "In short"
+        assert page.evaluate("document.querySelector('.mls-listen').nextElementSibling.classList"
+                             ".contains('sd-tab-set')")
+        overview = page.locator(".mls-listen + .sd-tab-set")
+        short_text = " ".join(overview.locator(".sd-tab-content").first.inner_text().split())
+        button.click()
+        assert button.get_attribute("aria-pressed") == "true"
+        spoken = page.evaluate("window.__spoken")
+        assert len(spoken) == 1 and spoken[0]["text"].startswith("In short. ")
+        assert spoken[0]["lang"] == "en"
+        first_words = " ".join(short_text.split()[:4])
+        assert first_words in spoken[0]["text"]
+        # pressing again stops; finishing resets the control
+        button.click()
+        assert button.get_attribute("aria-pressed") == "false" and page.evaluate("window.__cancelled") >= 1
+        overview.locator(".sd-tab-label", has_text="In depth").click()
+        button.click()
+        spoken = page.evaluate("window.__spoken")
+        assert spoken[-1]["text"].startswith("In depth. ")
+        assert "\\\\" not in spoken[-1]["text"] and "$" not in spoken[-1]["text"]
+        page.evaluate("window.speechSynthesis.finish()")
+        assert button.get_attribute("aria-pressed") == "false"
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_no_listen_control_without_a_voice(browser, server):
+    context, page, errors = _open_with_speech(browser, server, CHAPTER_PAGE, "[]")
+    try:
+        page.wait_for_selector(READY)
+        assert page.locator(".mls-listen").count() == 0
+        assert errors == []
+    finally:
+        context.close()
