@@ -118,6 +118,7 @@ def test_a_well_formed_deck_loads(tmp_path):
     (lambda text: text.replace('back = "It is $x$."', 'back = "It is $x."'), "unclosed $"),
     (lambda text: text.replace('back = "It is $x$."', "back = 'It is \\\\alpha.'"), "TeX command outside $...$"),
     (lambda text: text.replace('back = "It is $x$."', 'back = "It is <b>x</b>."'), "contains HTML"),
+    (lambda text: text.replace('back = "It is $x$."', "back = 'It is \\\"x\\\".'"), "backslash outside math"),
     (lambda text: text.replace('short = "$x$"', f'short = "{"x" * 161}"'), "short has 161 characters"),
     (lambda text: text + 'term = "X"\n', "a term needs a definition"),
     (lambda text: text + 'colour = "red"\n', "unknown field(s) ['colour']"),

@@ -85,6 +85,9 @@ def _check_text(where: str, key: str, value, *, limit: int | None = None) -> str
     outside_math = _strip_math_and_code(where, key, text)
     if re.search(r"\\[A-Za-z]", outside_math):
         raise DeckError(f"{where}: {key} has a TeX command outside $...$ (the page would show it raw): {text!r}")
+    if "\\" in outside_math:
+        raise DeckError(f"{where}: {key} has a backslash outside math and code (write \"quotes\" as they are "
+                        f"in a '...' string; the exports would show the backslash): {text!r}")
     if re.search(r"<[A-Za-z/!]", outside_math):
         raise DeckError(f"{where}: {key} contains HTML, which decks do not allow (write Markdown): {text!r}")
     return text
