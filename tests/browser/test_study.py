@@ -376,3 +376,44 @@ def test_no_listen_control_without_a_voice(browser, server):
         assert errors == []
     finally:
         context.close()
+
+
+def test_notebook_output_works_on_its_own_without_network(browser):
+    """The text/html that study.flashcards(4) gives JupyterLab carries everything inline."""
+    from mlcourse import study
+
+    bundle = study.flashcards(4)._repr_mimebundle_()
+    context = browser.new_context()
+    requests = []
+    context.route("**/*", lambda route: (requests.append(route.request.url), route.abort()))
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.set_content(f"<!DOCTYPE html><html lang='en'><body>{bundle['text/html']}</body></html>")
+        page.wait_for_selector(READY)
+        page.click(".mls-tab[data-mode='review']")
+        page.click(".mls-show")
+        page.click(".mls-rate[data-confidence='5']")
+        assert page.locator(".mls-review-status").get_attribute("data-confidence") == "5"
+        assert page.locator(".mls-download").count() == 2
+        assert requests == [] and errors == []
+    finally:
+        context.close()
+
+
+def test_the_myst_nb_renderer_is_registered_and_renders_a_deck_node():
+    """A chapter cell ``study.flashcards(4)`` becomes the website's component, not the inline HTML."""
+    from importlib.metadata import entry_points
+    from types import SimpleNamespace
+
+    from mlcourse import study
+    from mlcourse.sphinxext.study import FlashcardsMimeRenderer, flashcards
+
+    names = [entry.value for entry in entry_points(group="myst_nb.mime_renderers")]
+    assert "mlcourse.sphinxext.study:FlashcardsMimeRenderer" in names
+    data = SimpleNamespace(mime_type=study.MIME_TYPE, content=study.flashcards(4)._repr_mimebundle_()[study.MIME_TYPE])
+    [node] = FlashcardsMimeRenderer.handle_mime(None, data, inline=False)
+    assert isinstance(node, flashcards) and node["decks"] == ["04_momentum"] and node["scope"] == "04_momentum"
+    assert FlashcardsMimeRenderer.handle_mime(None, SimpleNamespace(mime_type="text/html", content=""), False) is None
