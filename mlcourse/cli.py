@@ -58,7 +58,7 @@ def _run(args):
         print(f"mlcourse: no nbgrader_config.py in {root}; run at the course root or pass --root", file=sys.stderr)
         return 2
     if args.command == "release":
-        from mlcourse.grading.release import release
+        from mlcourse.authoring.release import release
 
         for path in release(root, args.assignments or None):
             print(os.path.relpath(path, root))

@@ -10,7 +10,7 @@ import sys
 import nbformat
 import pytest
 
-from mlcourse.grading.release import assignments, release
+from mlcourse.authoring.release import assignments, release
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JUPYTER = os.path.join(os.path.dirname(sys.executable), "jupyter")
