@@ -134,3 +134,14 @@ def test_cell_constructors_refuse_what_nbgrader_or_the_course_would_reject():
         cells.autograder_test("assert f(1) == 1", "test_f", points=1)
     with pytest.raises(ValueError, match="BEGIN SOLUTION"):
         cells.solution_code("def f(x):\n    return x", "f_solution")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["check-answer-keys", "--jobs", "0"], "invalid --jobs = 0"),
+    (["check-answer-keys", "ex99_nothing"], "invalid assignment = 'ex99_nothing'"),
+])
+def test_cli_rejects_bad_arguments(argv, message, capsys):
+    from mlcourse.cli import main
+
+    assert main([*argv, "--root", ROOT]) == 2
+    assert message in capsys.readouterr().err

@@ -355,6 +355,9 @@ def check_all(root, names=None, jobs=None, cache_dir=None, timeout=None, paralle
     ``parallel`` assignments graded at once (default: as many as keep every worker busy).
     """
     names = list(names or assignments(root))
+    for name in names:
+        if not os.path.isdir(os.path.join(root, "solutions", name)):
+            raise ValueError(f"invalid assignment = {name!r}: no folder {os.path.join(root, 'solutions', name)}")
     jobs = max(1, jobs or os.cpu_count() or 1)
     parallel = max(1, min(parallel or jobs, len(names) or 1))
     per = max(1, jobs // parallel)
