@@ -37,7 +37,7 @@ def _run(source, call):
     return eval(call, namespace)
 
 
-def test_flip_negates_every_return_of_each_top_level_function_separately():
+def test_flip_negates_every_return_of_the_top_level_functions():
     source = textwrap.dedent('''\
         import numpy as np
 
@@ -53,13 +53,14 @@ def test_flip_negates_every_return_of_each_top_level_function_separately():
                 return y + 1        # a nested scope: left alone
             return helper(x), [x, {"k": x}], "label", None
         ''')
-    flipped = answer_keys.flip_returns(source)
-    assert sorted(flipped) == ["pair", "step"]
-    assert _run(flipped["step"], "step(2.0, 1.0, 0.5)") == -1.5
-    assert _run(flipped["step"], "step(2.0, 1.0, 0)") == -2.0
-    assert _run(flipped["step"], "pair(1.0)") == (2.0, [1.0, {"k": 1.0}], "label", None)
-    assert _run(flipped["pair"], "pair(1.0)") == (-2.0, [-1.0, {"k": -1.0}], "label", None)
-    assert _run(flipped["pair"], "step(2.0, 1.0, 0.5)") == 1.5
+    names, flipped = answer_keys.flip_returns(source)
+    assert names == ["step", "pair"]
+    assert _run(flipped, "step(2.0, 1.0, 0.5)") == -1.5
+    assert _run(flipped, "step(2.0, 1.0, 0)") == -2.0
+    assert _run(flipped, "pair(1.0)") == (-2.0, [-1.0, {"k": -1.0}], "label", None)
+    names, only_step = answer_keys.flip_returns(source, only="step")
+    assert names == ["step"] and _run(only_step, "step(2.0, 1.0, 0.5)") == -1.5
+    assert _run(only_step, "pair(1.0)") == (2.0, [1.0, {"k": 1.0}], "label", None)
 
 
 def test_flip_keeps_named_tuples_and_arrays_and_skips_generators_and_procedures():
@@ -80,11 +81,12 @@ def test_flip_keeps_named_tuples_and_arrays_and_skips_generators_and_procedures(
         def log(x):
             print(x)
         ''')
-    flipped = answer_keys.flip_returns(source)
-    assert sorted(flipped) == ["update"]
-    theta, state = _run(flipped["update"], "update(np.array([1.0, 2.0]), State(0, np.zeros(2)))")
+    names, flipped = answer_keys.flip_returns(source)
+    assert names == ["update"]
+    theta, state = _run(flipped, "update(np.array([1.0, 2.0]), State(0, np.zeros(2)))")
     assert theta.tolist() == [-2.0, -4.0]
     assert type(state).__name__ == "State" and state.step == -1 and state.velocity.tolist() == [-1.0, -2.0]
+    assert answer_keys.flip_returns("def log(x):\n    print(x)\n") == ([], "def log(x):\n    print(x)\n")
 
 
 def test_flip_refuses_ipython_syntax():

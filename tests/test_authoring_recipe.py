@@ -164,7 +164,7 @@ def test_the_answer_key_check_fails_a_broken_key_and_says_where_and_why(course, 
         f"{NAME}, the wrong answer 'no step' (metadata): test cell test_nothing passed, but this wrong answer must "
         "fail it",
         f"{NAME}, the wrong answer 'no step' (metadata): the feedback does not show the hint 'a hint nobody wrote'",
-        f"{NAME}: test cell test_nothing passed for every wrong answer tried (flip_step, wrong_0): it cannot catch a "
+        f"{NAME}: test cell test_nothing passed for every wrong answer tried (flip_signs, wrong_0): it cannot catch a "
         "mistake.",
     ]
     for line in expected:

@@ -7,9 +7,9 @@ For every assignment of ``solutions/`` (found there: there is no list to keep), 
   its points;
 * ``release`` — ``exercises/<name>/`` as students receive it: every autograded test cell
   must earn 0;
-* ``flip_<function>`` — for each function defined in a solution cell, the solution with
-  the sign of every value that function returns flipped (numbers and arrays negated,
-  also inside tuples, lists, dicts and NamedTuples); and
+* ``flip_signs`` — the solution with the sign of every value returned by a function of
+  an answer cell flipped (numbers and arrays negated, also inside tuples, lists, dicts
+  and NamedTuples); and
 * ``wrong_<i>`` — the wrong answers the author lists in the source notebook's metadata
   (see :func:`wrong_answers`).
 
@@ -103,10 +103,11 @@ def _own_returns(function):
     return found
 
 
-def flip_returns(source):
-    """``{function name: source with that function's return values sign-flipped}`` for every
-    top-level function of ``source`` that returns a value. Raises ``SyntaxError`` for
-    source that is not plain Python (IPython magics)."""
+def flip_returns(source, only=None):
+    """``(names, flipped source)``: every top-level function of ``source`` that returns a
+    value (or only the one named ``only``) returns the opposite sign instead; ``names``
+    lists the functions changed. Raises ``SyntaxError`` for source that is not plain
+    Python (IPython magics)."""
     tree = ast.parse(source)
     lines = source.splitlines(keepends=True)
     offsets = [0]
@@ -114,23 +115,22 @@ def flip_returns(source):
         offsets.append(offsets[-1] + len(line))
 
     def position(line, column):  # ast columns count UTF-8 bytes
-        text = lines[line - 1].encode()[:column].decode()
-        return offsets[line - 1] + len(text)
+        return offsets[line - 1] + len(lines[line - 1].encode()[:column].decode())
 
-    flipped = {}
+    names, values = [], []
     for node in tree.body:
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
-        returns = _own_returns(node)
-        if not returns:
-            continue
-        text = source
-        for ret in sorted(returns, key=lambda r: (r.value.lineno, r.value.col_offset), reverse=True):
-            start = position(ret.value.lineno, ret.value.col_offset)
-            end = position(ret.value.end_lineno, ret.value.end_col_offset)
-            text = text[:start] + "__answer_key_flip__((" + text[start:end] + "))" + text[end:]
-        flipped[node.name] = FLIP_HELPER + text
-    return flipped
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and only in (None, node.name):
+            returns = _own_returns(node)
+            if returns:
+                names.append(node.name)
+                values += [r.value for r in returns]
+    if not names:
+        return [], source
+    text = source
+    for value in sorted(values, key=lambda v: (v.lineno, v.col_offset), reverse=True):
+        start, end = position(value.lineno, value.col_offset), position(value.end_lineno, value.end_col_offset)
+        text = text[:start] + "__answer_key_flip__((" + text[start:end] + "))" + text[end:]
+    return names, FLIP_HELPER + text
 
 
 def wrong_answers(nb):
@@ -187,15 +187,23 @@ def submissions(root, assignment):
         released[name] = nbformat.read(path, as_version=4)
     found = [Submission("solution", "the solution (solutions/)", sources),
              Submission("release", "the untouched release (exercises/)", released)]
+    # One wrong answer flips every answer function at once: each test cell must fail for
+    # some wrong answer, and a test of f fails when f is wrong, so one notebook does the
+    # work of one per function (and costs one kernel, not several).
+    flipped_notebooks, functions = dict(sources), []
     for name, nb in sources.items():
         for cell in cells.solution_cells(nb):
             try:
-                flipped = flip_returns(cell.source)
+                names, source = flip_returns(cell.source)
             except SyntaxError:
                 continue  # IPython syntax: only the author's wrong answers cover this cell
-            for function, source in flipped.items():
-                found.append(Submission(f"flip_{function}", f"{function} returning the opposite sign",
-                                        {**sources, name: _replaced(nb, cells.grade_id(cell), source)}))
+            if names:
+                flipped_notebooks[name] = _replaced(flipped_notebooks[name], cells.grade_id(cell), source)
+                functions += names
+    if functions:
+        found.append(Submission("flip_signs", f"every answer returning the opposite sign ({', '.join(functions)})",
+                                flipped_notebooks))
+    for name, nb in sources.items():
         for i, entry in enumerate(wrong_answers(nb)):
             found.append(Submission(f"wrong_{i}", f"the wrong answer {entry['name']!r} (metadata)",
                                     {**sources, name: _replaced(nb, entry["cell"], entry["source"])},
