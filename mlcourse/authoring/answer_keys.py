@@ -49,6 +49,7 @@ from . import notebook as cells
 from .release import assignments
 
 CHECK_VERSION = "1"  # bump when the verdict's meaning changes
+NOTEBOOK_TIMEOUT = 600  # seconds for all the cells of one notebook
 
 FLIP_HELPER = '''def __answer_key_flip__(value):  # added by mlcourse check-answer-keys: a wrong answer
     if value is None or isinstance(value, (bool, str, bytes)):
@@ -346,7 +347,10 @@ def check(root, assignment, jobs=1, cache_dir=None, timeout=None):
             for name, nb in submission.notebooks.items():
                 nbformat.write(nb, os.path.join(target, f"{name}.ipynb"))
         out = os.path.join(scratch, "grades")
-        results = grade(root, assignment, folder, out, jobs=jobs, timeout=timeout, progress=False)
+        # The notebooks are the course's own: a generous budget per notebook, so that a busy
+        # CI machine does not fail a sound key (each cell keeps the course's own time limit).
+        results = grade(root, assignment, folder, out, jobs=jobs, timeout=timeout, progress=False,
+                        notebook_timeout=NOTEBOOK_TIMEOUT)
         problems, summary = _verdict(root, assignment, found, results, out, timeout)
     seconds = time.perf_counter() - start
     if cached_path:
