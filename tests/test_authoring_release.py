@@ -62,9 +62,12 @@ def test_source_notebooks_follow_the_rules(path):
     tests = [c for c in nb.cells if cells.role(c) == "test"]
     solutions = cells.solution_cells(nb)
     assert tests and solutions
-    for cell in nb.cells:  # written answers graded by hand: unlocked, worth points
+    # manually graded answers (a person grades them in formgrader): markdown, open, with points
+    for cell in nb.cells:
         if cells.role(cell) == "manual":
-            assert not cell.metadata["nbgrader"]["locked"] and cell.metadata["nbgrader"]["points"] > 0
+            nbgrader = cell.metadata["nbgrader"]
+            assert cell.cell_type == "markdown" and not nbgrader["locked"] and nbgrader["points"] > 0
+            assert not nbgrader.get("task")
     for cell in tests:
         nbgrader = cell.metadata["nbgrader"]
         assert nbgrader["locked"] and nbgrader["points"] > 0
@@ -87,8 +90,9 @@ def test_released_notebooks_are_clean_stubs(path):
         assert "BEGIN SOLUTION" not in cell.source and "BEGIN HIDDEN TESTS" not in cell.source
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None
-        if cells.role(cell) == "solution":
-            assert "raise NotImplementedError" in cell.source
+        if cells.role(cell) in ("solution", "manual"):
+            stub = "raise NotImplementedError" if cell.cell_type == "code" else "YOUR ANSWER HERE"
+            assert stub in cell.source
 
 
 def test_stubs_raise_not_implemented_and_nothing_else(tmp_path):
