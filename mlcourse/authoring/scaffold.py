@@ -52,8 +52,9 @@ def scaffold_notebook(title):
             "intro"),
         cells.read_only_code(
             "import numpy as np\n\n"
-            "from mlcourse import grading  # the checkers: they compare your code with mlcourse's reference\n"
-            "from mlcourse import optim  # the reference the tests compare with",
+            "from mlcourse import checks  # the checkers: they compare your code with mlcourse's reference\n"
+            "from mlcourse import optim  # the reference the tests compare with\n"
+            "from mlcourse.search import loguniform  # the range of learning rates the tests draw from",
             "setup"),
         cells.read_only_markdown(
             "## Task 1: one step (3 points)\n\n"
@@ -70,14 +71,17 @@ def scaffold_notebook(title):
             "    ### END SOLUTION",
             "step_solution"),
         cells.autograder_test(
-            '"""Check step against mlcourse.optim.sgd, step by step, on fixed inputs (seed 0)."""\n'
-            'grading.check_update_rule(step, optim.sgd, {"lr": (1e-3, 0.1)})',
+            '"""Check step on a worked example, then against mlcourse.optim.sgd step by step (seed 0)."""\n'
+            "# worked example: step([1, 2], [0.5, -1], lr=0.1) = [1 - 0.1·0.5, 2 + 0.1·1] = [0.95, 2.1]\n"
+            'checks.check_update_rule(step, optim.sgd, {"lr": loguniform(1e-3, 0.1)},\n'
+            '                         examples=[{"params": [1.0, 2.0], "grads": [0.5, -1.0], "lr": 0.1}])',
             "test_step", points=1),
         cells.autograder_test(
             '"""Check step on learning rates and gradients drawn at grading time (hidden test)."""\n'
             "### BEGIN HIDDEN TESTS\n"
-            'grading.check_update_rule(step, optim.sgd, {"lr": (1e-4, 0.1)}, seed=None)\n'
-            "### END HIDDEN TESTS",
+            'checks.check_update_rule(step, optim.sgd, {"lr": loguniform(1e-4, 0.1)}, seed=None)\n'
+            "### END HIDDEN TESTS\n"
+            "pass  # hidden tests run when your notebook is graded",
             "test_step_hidden", points=2),
     ]
     return nb
