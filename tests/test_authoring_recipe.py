@@ -1,13 +1,15 @@
 """The instructors' recipe for a new exercise, followed end to end in a copy of the course.
 
 guide/instructors.md, "Adding an exercise": `mlcourse new-assignment`, write the
-exercise, `mlcourse release` (which lists it in _toc.yml), `mlcourse check-answer-keys`,
-then students' submissions graded by `mlcourse grade`. The copy is the repository
+exercise (with a mistake of its own taught to the checker, mlcourse.checks.Mistake),
+`mlcourse release` (which lists it in _toc.yml), `mlcourse check-answer-keys`, then a
+correct, a wrong-sign and a custom-hint submission graded by `mlcourse grade`. The copy is the repository
 without its generated folders; the kernels import this checkout's mlcourse.
 """
 
 import contextlib
 import csv
+import html
 import io
 import os
 import re
@@ -64,6 +66,32 @@ INTRO = ("# Exercise 99: one gradient-descent step\n\n"
 TASK = "## Task 1: one step (3 points)\n\nReturn `theta - lr * grad` as a new array."
 SOLUTION = ('def step(theta, grad, lr):\n    """One gradient-descent step: a new array theta - lr * grad."""\n'
             "    ### BEGIN SOLUTION\n    return theta - lr * grad\n    ### END SOLUTION")
+# A mistake the course's checkers do not know, taught to them (mlcourse.checks.Mistake): it
+# lives in a module next to the notebook, released with it.
+HALF_STEP_HINT = "half a step: the update is θ − η·g, not θ − η·g/2."
+MISTAKES = f'''"""Known mistakes of exercise 99, for its test cells."""
+
+from mlcourse.checks import Mistake
+
+
+def half_step(params, grads, lr):
+    return params - 0.5 * lr * grads
+
+
+HALF_STEP = Mistake("{HALF_STEP_HINT}", half_step)
+'''
+VISIBLE_TEST = ('"""Check step on a worked example, then against mlcourse.optim.sgd step by step (seed 0)."""\n'
+                "from ex99_mistakes import HALF_STEP\n\n"
+                "# worked example: step([1, 2], [0.5, -1], lr=0.1) = [0.95, 2.1]\n"
+                'checks.check_update_rule(step, optim.sgd, {"lr": loguniform(1e-3, 0.1)}, mistakes=[HALF_STEP],\n'
+                '                         examples=[{"params": [1.0, 2.0], "grads": [0.5, -1.0], "lr": 0.1}])')
+HIDDEN_TEST = ('"""Check step on learning rates and gradients drawn at grading time (hidden test)."""\n'
+               "### BEGIN HIDDEN TESTS\n"
+               "from ex99_mistakes import HALF_STEP\n\n"
+               'checks.check_update_rule(step, optim.sgd, {"lr": loguniform(1e-4, 0.1)}, mistakes=[HALF_STEP],\n'
+               "                         seed=None)\n"
+               "### END HIDDEN TESTS\n"
+               "pass  # hidden tests run when your notebook is graded")
 
 
 @pytest.fixture(scope="module")
@@ -89,17 +117,21 @@ def course(tmp_path_factory):
     assert refused.returncode == 2
     assert "still has '(scaffold: replace this)' in intro, task_step, step_solution" in refused.stderr
 
-    # 3. write the exercise: text, the solution, and a written answer graded by hand
-    edit(source, {"intro": INTRO, "task_step": TASK, "step_solution": SOLUTION,
+    # 3. write the exercise: text, the solution, tests that know a mistake of their own,
+    #    and a written answer graded by hand
+    (source.parent / "ex99_mistakes.py").write_text(MISTAKES)
+    edit(source, {"intro": INTRO, "task_step": TASK, "step_solution": SOLUTION, "test_step": VISIBLE_TEST,
+                  "test_step_hidden": HIDDEN_TEST,
                   "explain": cells.manual_answer("Why does the step go against the gradient?", "explain", 2)},
          metadata={"wrong_answers": [{
              "name": "half a step", "cell": "step_solution",
              "source": "def step(theta, grad, lr):\n    return theta - 0.5 * lr * grad",
-             "fails": ["test_step", "test_step_hidden"], "hint": ""}]})
+             "fails": ["test_step", "test_step_hidden"], "hint": HALF_STEP_HINT}]})
 
     # 4. release: the notebook is generated and listed in _toc.yml
     out = mlcourse(course, "release", NAME).stdout
-    assert f"exercises/{NAME}/{NAME}.ipynb" in out and "_toc.yml: added" in out
+    assert f"exercises/{NAME}/{NAME}.ipynb" in out and f"exercises/{NAME}/ex99_mistakes.py" in out
+    assert "_toc.yml: added" in out
     toc = yaml.safe_load((course / "_toc.yml").read_text())
     exercises = next(p for p in toc["parts"] if p["caption"] == "Exercises")["chapters"]
     assert exercises[-1] == {"file": f"exercises/{NAME}/{NAME}.ipynb"}
@@ -116,7 +148,8 @@ def test_the_recipe_gives_a_release_that_grades_right_and_wrong_answers(course, 
 
     submissions = tmp_path / "submissions"
     submissions.mkdir()
-    for student, body in [("correct", "return theta - lr * grad"), ("wrong_sign", "return theta + lr * grad")]:
+    for student, body in [("correct", "return theta - lr * grad"), ("wrong_sign", "return theta + lr * grad"),
+                          ("half_step", "return theta - 0.5 * lr * grad")]:
         nb = nbformat.read(course / "exercises" / NAME / f"{NAME}.ipynb", as_version=4)
         cell = next(c for c in nb.cells if cells.grade_id(c) == "step_solution")
         cell.source = re.sub(r"# YOUR CODE HERE\n\s*raise NotImplementedError\(.*\)", body, cell.source)
@@ -129,9 +162,12 @@ def test_the_recipe_gives_a_release_that_grades_right_and_wrong_answers(course, 
     # max 5: 3 autograded points and the 2 of the hand-graded answer, which nobody has marked yet
     assert {s: (r["status"], r["score"], r["max_score"], r["test_step"], r["test_step_hidden"])
             for s, r in rows.items()} == {"correct": ("ok", "3", "5", "1", "2"),
-                                          "wrong_sign": ("ok", "0", "5", "0", "0")}
-    feedback = (out / "feedback" / "wrong_sign" / f"{NAME}.html").read_text()
-    assert "wrong sign: the step must go *against* the gradient." in feedback
+                                          "wrong_sign": ("ok", "0", "5", "0", "0"),
+                                          "half_step": ("ok", "0", "5", "0", "0")}
+    for student, hint in [("wrong_sign", "wrong sign: the step must go *against* the gradient."),
+                          ("half_step", HALF_STEP_HINT)]:
+        feedback = html.unescape((out / "feedback" / student / f"{NAME}.html").read_text())
+        assert hint in feedback, student
 
 
 def test_the_answer_key_check_passes_the_new_exercise(course):
