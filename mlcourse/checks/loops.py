@@ -1,7 +1,7 @@
 """``check_descent_loop``, ``check_training_loop``, ``check_critical_lr``: whole runs.
 
 The reference run is :func:`mlcourse.problems.minimize`; the critical learning rate of
-a quadratic is :math:`2/\lambda_{\max}`, with :math:`\lambda_{\max}` the largest eigenvalue of
+a quadratic is :math:`2/\\lambda_{\\max}`, with :math:`\\lambda_{\\max}` the largest eigenvalue of
 its Hessian (the course writes λ_max for a curvature: L is the loss).
 
 These functions compose the student's other functions (the loop calls the student's
@@ -171,7 +171,7 @@ def check_critical_lr(student_finder, *, loop=None, step=None, seed=0, cases=2, 
     It gets only the gradient and a start of a quadratic
     :math:`\\tfrac12\\theta^\\top A\\theta` (condition numbers 4 and 10 for
     ``seed=0``; random condition number and rotation in hidden tests) and must return
-    :math:`2/\lambda_{\max}` within ``rtol`` (3 %), where :math:`\lambda_{\max}` is the largest
+    :math:`2/\\lambda_{\\max}` within ``rtol`` (3 %), where :math:`\\lambda_{\\max}` is the largest
     eigenvalue of A. ``loop`` and ``step``: the student's descent loop and step, which the
     search calls; when the search fails they are checked first on its problem and blamed if
     wrong. Recognised: 1/λ_max, 2/λ_min (the smallest curvature), plus ``mistakes`` (wrong
