@@ -9,7 +9,7 @@ polynomially instead, and :func:`piecewise_constant` lists its values outright.
 
 import numpy as np
 
-from .._checks import check_int, check_range
+from .._checks import check_int, check_list, check_range
 from ._base import Schedule, check_steps_list, describe
 
 
@@ -144,9 +144,8 @@ def piecewise_constant(boundaries, values):
         values: the learning rates, one more than there are boundaries.
     """
     boundaries = check_steps_list("boundaries", boundaries, low=1, increasing=True)
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-        raise TypeError(f"invalid values = {values!r}, expected a list of learning rates")
-    values = [check_range(f"values[{i}]", value, 0) for i, value in enumerate(values)]
+    values = [check_range(f"values[{i}]", value, 0)
+              for i, value in enumerate(check_list("values", values, "learning rates"))]
     if len(values) != len(boundaries) + 1:
         raise ValueError(
             f"invalid values = {values!r}, expected len(values) = len(boundaries) + 1 = "

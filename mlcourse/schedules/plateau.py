@@ -3,7 +3,7 @@
 import math
 from typing import Callable, NamedTuple
 
-from .._checks import check_choice, check_int, check_range
+from .._checks import check_choice, check_int, check_number, check_range
 
 
 class PlateauState(NamedTuple):
@@ -99,10 +99,7 @@ def reduce_on_plateau(
         return PlateauState(lr=lr, best=worst, num_bad_epochs=0, cooldown_counter=0)
 
     def update(state, metric):
-        try:
-            metric = float(metric)
-        except (TypeError, ValueError):
-            raise TypeError(f"invalid metric = {metric!r}, expected a real number") from None
+        metric = check_number("metric", metric)
         current_lr, best, num_bad_epochs, cooldown_counter = state
         if is_better(metric, best):
             best, num_bad_epochs = metric, 0

@@ -6,10 +6,9 @@ drawn once (the background) and which lines a frame has. The numbers all come fr
 re-implements a formula.
 """
 
-import numbers
-
 import numpy as np
 
+from .._checks import check_int
 from ._canvas import Layout, style
 from ._sliders import check_all_used, check_sliders, grid, parameters
 from ._widget import Widget
@@ -19,14 +18,6 @@ WIDTH, HEIGHT = 640, 420
 
 def _values_for(names, values):
     return {n: values[n] for n in names}
-
-
-def _check_steps(steps):
-    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral):
-        raise TypeError(f"invalid steps = {steps!r}, expected an integer")
-    if steps < 1:
-        raise ValueError(f"invalid steps = {steps!r}, expected steps >= 1")
-    return int(steps)
 
 
 def _check_lines(name, table):
@@ -58,7 +49,7 @@ class _Runs:
             self.optimizers[label] = make
             self.optimizer_names[label] = parameters(make, names, f"optimizers[{label!r}]")
         check_all_used(sliders, set(self.problem_names).union(*self.optimizer_names.values()))
-        self.steps = _check_steps(steps)
+        self.steps = check_int("steps", steps, low=1)
         self.theta0 = None if theta0 is None else np.asarray(theta0, dtype=float)
         self._problems, self._runs = {}, {}
 
@@ -215,7 +206,7 @@ def schedule_curves(schedules, sliders, steps=100, *, ylim=None, title=None, wid
     makers = _check_lines("schedules", schedules)
     uses = {label: parameters(make, names, f"schedules[{label!r}]") for label, make in makers.items()}
     check_all_used(sliders, set().union(*uses.values()))
-    steps = _check_steps(steps)
+    steps = check_int("steps", steps, low=1)
     t = np.arange(steps)
 
     def rates(values, label):
