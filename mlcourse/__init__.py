@@ -2,8 +2,9 @@
 
 Every formula the course uses lives here exactly once: the optimizers
 (:mod:`mlcourse.optim`, exact to ``torch.optim``), learning-rate schedules
-(:mod:`mlcourse.schedules`), losses (:mod:`mlcourse.losses`) and test problems
-(:mod:`mlcourse.problems`). Chapters draw with it, widgets compute with it and
+(:mod:`mlcourse.schedules`), losses (:mod:`mlcourse.losses`), test problems
+(:mod:`mlcourse.problems`) and the training loop that runs an optimizer on a problem
+(:mod:`mlcourse.train`). Chapters draw with it, widgets compute with it and
 exercises are graded against it.
 """
 

@@ -7,16 +7,15 @@ snowball) and must return the reference's next parameters.
 """
 
 import math
-import sys
 
 import numpy as np
 
-from mlcourse import optim, problems, schedules
+from mlcourse import optim, problems, schedules, train
 
 from . import _integrity
 from ._compare import CheckFailed, compare, make_rng, protect, student_code
 
-OPTIM_FILES = _integrity.module_files(optim) | _integrity.module_files(sys.modules["mlcourse.problems.minimize"])
+OPTIM_FILES = _integrity.module_files(optim) | _integrity.module_files(train)
 SCHEDULE_FILES = _integrity.module_files(schedules)
 
 # Related references whose difference from the one under test is a classic mistake:

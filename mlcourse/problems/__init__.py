@@ -1,4 +1,4 @@
-"""Problems to optimise: 2-D test functions, models on real data, and the training loop.
+"""Problems to optimise: 2-D test functions and models on real data.
 
 * :mod:`~mlcourse.problems.functions`: :func:`quadratic`, :func:`rosenbrock`,
   :func:`beale`, :func:`saddle`, :func:`rastrigin`, each a :class:`Function2D` with
@@ -8,17 +8,21 @@
   :class:`DataProblem` whose ``loss``/``grad`` take an optional mini-batch.
 * :mod:`~mlcourse.problems.data`: :func:`load_dataset` and the seeded mini-batch
   iterator :func:`batches`.
-* :mod:`~mlcourse.problems.minimize`: :func:`minimize`, the one training loop, and
-  :func:`clip_by_norm`, the one gradient clipping.
+* :mod:`~mlcourse.problems.interface`: what a problem is (:data:`PROBLEM_TYPES`,
+  :func:`is_problem`), the interface the training loop and the widgets rely on.
+* :func:`minimize`, :class:`MinimizeResult` and :func:`clip_by_norm` live in
+  :mod:`mlcourse.train` (``from mlcourse import train``); they are re-exported here so
+  that code written before the move keeps working.
 * :mod:`~mlcourse.problems.noise`: :func:`with_gradient_noise`, a problem whose
   gradients carry Gaussian noise (injected noise where there is no data to sample).
 """
 
 from mlcourse.problems.data import DATASETS, batches, load_dataset
 from mlcourse.problems.functions import Function2D, beale, quadratic, rastrigin, rosenbrock, saddle
-from mlcourse.problems.minimize import MinimizeResult, clip_by_norm, minimize
+from mlcourse.problems.interface import PROBLEM_TYPES, is_problem
 from mlcourse.problems.models import DataProblem, linear_regression, logistic_regression, mlp
 from mlcourse.problems.noise import with_gradient_noise
+from mlcourse.train import MinimizeResult, clip_by_norm, minimize
 
 __all__ = [
     "DATASETS", "batches", "load_dataset",
@@ -26,4 +30,5 @@ __all__ = [
     "MinimizeResult", "clip_by_norm", "minimize",
     "DataProblem", "linear_regression", "logistic_regression", "mlp",
     "with_gradient_noise",
+    "PROBLEM_TYPES", "is_problem",
 ]

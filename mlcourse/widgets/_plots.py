@@ -2,13 +2,16 @@
 
 Each builds a :class:`~mlcourse.widgets._widget.Widget` from two functions: what is
 drawn once (the background) and which lines a frame has. The numbers all come from
-:mod:`mlcourse` (``problems.minimize``, the optimizers, the schedules): nothing here
+:mod:`mlcourse` (``train.minimize``, the optimizers, the schedules): nothing here
 re-implements a formula.
 """
 
 import numpy as np
 
 from .._checks import check_int
+from ..optim import Optimizer
+from ..problems.interface import is_problem
+from ..train import minimize
 from ._canvas import Layout, style
 from ._sliders import check_all_used, check_sliders, grid, parameters
 from ._widget import Widget
@@ -30,7 +33,7 @@ def _check_lines(name, table):
 
 
 class _Runs:
-    """``problems.minimize`` of every (problem, optimizer) a frame needs, each run once.
+    """``train.minimize`` of every (problem, optimizer) a frame needs, each run once.
 
     A run depends only on the sliders its problem and optimizer take, so a slider
     that one optimizer ignores does not rerun it.
@@ -38,13 +41,13 @@ class _Runs:
 
     def __init__(self, problem, optimizers, sliders, steps, theta0):
         names = [s.name for s in sliders]
-        if hasattr(problem, "loss") and hasattr(problem, "grad"):
+        if is_problem(problem):
             self._problem, self.problem_names = (lambda: problem), ()
         else:
             self._problem, self.problem_names = problem, parameters(problem, names, "problem")
         self.optimizers, self.optimizer_names = {}, {}
         for label, make in _check_lines("optimizers", optimizers).items():
-            if hasattr(make, "update") and hasattr(make, "init"):  # an Optimizer itself
+            if isinstance(make, Optimizer):  # an Optimizer itself, not a function of sliders
                 make = (lambda opt: lambda: opt)(make)
             self.optimizers[label] = make
             self.optimizer_names[label] = parameters(make, names, f"optimizers[{label!r}]")
@@ -57,15 +60,14 @@ class _Runs:
         key = tuple(values[n] for n in self.problem_names)
         if key not in self._problems:
             problem = self._problem(**_values_for(self.problem_names, values))
-            if not (hasattr(problem, "loss") and hasattr(problem, "grad")):
-                raise TypeError(f"invalid problem: it returned {problem!r}, expected a problem with loss and grad")
+            if not is_problem(problem):
+                raise TypeError(f"invalid problem: it returned {problem!r}, expected a problem from "
+                                "mlcourse.problems (a Function2D or a DataProblem)")
             self._problems[key] = problem
         return self._problems[key]
 
     def run(self, values, label):
         """The ``MinimizeResult`` of optimizer ``label`` at these slider values."""
-        from mlcourse.problems import minimize
-
         names = self.optimizer_names[label]
         key = (tuple(values[n] for n in self.problem_names), label, tuple(values[n] for n in names))
         if key not in self._runs:
@@ -106,7 +108,7 @@ def trajectories(problem, optimizers, sliders, steps=200, theta0=None, *, panels
             callable of slider values returning one.
         optimizers: ``{label: callable of slider values returning an Optimizer}``.
         sliders: the :class:`Slider` list.
-        steps: updates per run (``problems.minimize``).
+        steps: updates per run (``train.minimize``).
         theta0: the start (default ``problem.theta0``).
         panels: one panel per optimizer, side by side, instead of one shared panel.
         title: figure title (default: the problem's name).
