@@ -423,7 +423,7 @@ def test_nesterov_lookahead_is_theta_plus_beta_m_and_differs_from_momentum():
 def test_outputs_kept_alive_are_never_reused(name):
     """Arrays still referenced (here every params and state of a run, large enough to
     be cut into blocks) are never written again by later updates."""
-    theta, grad = _problem((3, 50000), np.float32)  # larger than a block: pooled
+    theta, grad = _problem((3, 50000), np.float32)  # larger than a block: cut into blocks
     opt = getattr(optim, name)(**ALL[name])
     kept, state = [], opt.init(theta)
     for _ in range(6):
