@@ -41,7 +41,7 @@ def apply(rule, params, *arrays):
         inputs = (params, *arrays)
         return tuple(value.copy() if value is not None and any(value is a for a in inputs) else value
                      for value in rule(params, *arrays))
-    block = BLOCK_BYTES // params.itemsize
+    block = max(1, BLOCK_BYTES // params.itemsize)
     flat = [None if a is None else a.reshape(-1) for a in (params, *arrays)]
     outputs = None
     for start in range(0, params.size, block):
