@@ -379,7 +379,7 @@ def test_clipping_keeps_a_cliff_from_throwing_theta_away():
     (lambda: P.mlp(activation="sigmoid"), ValueError, r"invalid activation = 'sigmoid', expected one of 'tanh', 'relu'"),
     (lambda: P.mlp(dataset="iris"), ValueError, r"invalid dataset = 'iris', expected one of 'digits', 'breast_cancer'"),
     (lambda: P.mlp(dataset=(np.ones((3, 2)), [0, 1.5, 2])), ValueError,
-     r"invalid y label = 1.5 at index 1, expected class labels 0, 1, ..., C - 1"),
+     r"invalid y label = 1.5 at index 1, expected integer class labels 0, 1, ..., C - 1"),
     (lambda: P.mlp(dataset=(np.ones((3, 2)), [0, -1, 2])), ValueError, r"invalid y label = -1.0 at index 1"),
     (lambda: P.linear_regression().hessian(np.zeros(3)), ValueError, r"invalid theta with shape \(3,\), expected shape \(11,\)"),
     (lambda: P.logistic_regression().loss(np.zeros(30)), ValueError, r"invalid theta with shape \(30,\), expected shape \(31,\)"),

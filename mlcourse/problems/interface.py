@@ -8,8 +8,9 @@ A problem is one of two NamedTuples, and nothing else:
   and ``hessian`` accept ``theta`` of shape ``(..., 2)`` (a grid, for contour plots).
 * :class:`~mlcourse.problems.models.DataProblem`, a model on a training set:
   ``name``, ``loss(theta, batch=None)``, ``grad(theta, batch=None)``, ``theta0``,
-  ``hessian``, plus ``n_samples``, ``X``, ``y``, ``accuracy``, ``unpack``, ``pack``;
-  ``batch`` is an index array into the training set (None: all of it).
+  ``hessian``, plus the training data (``n_samples``, ``X``, ``y``) and the helpers its
+  docstring lists (``accuracy``, ``unpack``, ``pack``, ...); ``batch`` is an index
+  array into the training set (None: all of it).
 
 Both have ``hessian``: a function ``hessian(theta)`` returning the Hessian of the
 loss at ``theta`` (``(..., 2, 2)`` for a 2-D function, ``(d, d)`` for a data problem

@@ -36,6 +36,12 @@ class DataProblem(NamedTuple):
             cheap (linear regression with MSE, whose Hessian is constant), else None.
         unpack: ``theta -> tuple of arrays`` (views of the weights), else None.
         pack: ``(*arrays) -> theta``, the inverse of ``unpack``, else None.
+        predict: ``(theta, X) -> outputs`` of the model on any inputs ``X`` of shape
+            (m, d): the linear output or logit (m,), or the MLP's logits (m, C).
+        per_example_loss: ``(theta, batch=None) -> (B,)``, each sample's own loss ℓᵢ(θ);
+            their mean is ``loss(theta, batch)``.
+        per_example_grad: ``(theta, batch=None) -> (B, dim)``, each sample's own gradient
+            ∇ℓᵢ(θ); their mean is ``grad(theta, batch)`` (DP-SGD clips each row).
     """
 
     name: str
@@ -49,6 +55,9 @@ class DataProblem(NamedTuple):
     hessian: Callable | None = None
     unpack: Callable | None = None
     pack: Callable | None = None
+    predict: Callable | None = None
+    per_example_loss: Callable | None = None
+    per_example_grad: Callable | None = None
 
 
 def _theta(theta, dim):
@@ -72,6 +81,14 @@ def _rows(batch, n_samples):
         bad = index[(index < 0) | (index >= n_samples)][0]
         raise ValueError(f"invalid batch index = {int(bad)}, expected 0 <= index < n_samples = {n_samples}")
     return index
+
+
+def _inputs(inputs, d):
+    """``inputs`` as a float array of shape (m, d), for ``predict``."""
+    inputs = as_float_array("X", inputs)
+    if inputs.ndim != 2 or inputs.shape[1] != d:
+        raise ValueError(f"invalid X with shape {inputs.shape}, expected shape (m, {d})")
+    return inputs
 
 
 def _training_data(dataset, names):
@@ -121,8 +138,22 @@ def _linear_model(name, X, y, loss, loss_grad, accuracy):
         _, out, target = predict(theta, batch)
         return float(np.mean((out > 0) == (target == 1)))
 
+    def outputs(theta, inputs):
+        theta, inputs = _theta(theta, d + 1), _inputs(inputs, d)
+        return inputs.astype(theta.dtype, copy=False) @ theta[:d] + theta[d]
+
+    def per_example_loss(theta, batch=None):
+        _, out, target = predict(theta, batch)
+        return np.array([loss(out[i:i + 1], target[i:i + 1]) for i in range(out.size)], dtype=out.dtype)
+
+    def per_example_grad(theta, batch=None):
+        Xb, out, target = predict(theta, batch)
+        g = loss_grad(out, target) * out.size  # each sample's own dl_i/d(output): undo the 1/B of the mean
+        return np.column_stack([Xb * g[:, None], g]).astype(Xb.dtype, copy=False)
+
     return DataProblem(name=name, loss=value, grad=grad, theta0=np.zeros(d + 1), n_samples=n, X=X, y=y,
-                       accuracy=acc if accuracy else None)
+                       accuracy=acc if accuracy else None, predict=outputs, per_example_loss=per_example_loss,
+                       per_example_grad=per_example_grad)
 
 
 # loss name: (loss, gradient) of the model's output, from mlcourse.losses
@@ -215,7 +246,7 @@ _ACTIVATIONS = {
 }
 
 
-def mlp(hidden=32, dataset="digits", seed=0, activation="tanh"):
+def mlp(hidden=32, dataset="digits", seed=0, activation="tanh", classes=None):
     r"""A one-hidden-layer network trained with softmax cross-entropy.
 
     .. math::
@@ -230,7 +261,9 @@ def mlp(hidden=32, dataset="digits", seed=0, activation="tanh"):
 
     ``dataset`` is ``"digits"`` (the default), ``"breast_cancer"`` or, as for the linear
     models, your own pair ``(X, y)`` of shapes (n, d) and (n,), e.g. a training split,
-    with class labels 0, 1, ..., C - 1 in ``y`` (integers, or floats with integer values).
+    with class labels 0, 1, ... in ``y`` (integers, or floats with integer values);
+    ``classes`` is the number of classes C (default: the largest label + 1), so that a
+    split, or a handful of examples, gives the same shapes as the whole data set.
 
     ``theta0`` is drawn like torch's default ``nn.Linear`` initialisation: every weight
     and bias of a layer uniform in :math:`\pm 1/\sqrt{\text{fan\_in}}`, from
@@ -251,10 +284,10 @@ def mlp(hidden=32, dataset="digits", seed=0, activation="tanh"):
     wrong = np.flatnonzero((labels != y) | (labels < 0))
     if wrong.size:
         raise ValueError(f"invalid y label = {float(y[wrong[0]])!r} at index {int(wrong[0])}, "
-                         "expected class labels 0, 1, ..., C - 1 (non-negative integers)")
+                         "expected integer class labels 0, 1, ..., C - 1")
     labels.flags.writeable = False
     n, d = X.shape
-    C = int(labels.max()) + 1
+    C = int(labels.max()) + 1 if classes is None else check_int("classes", classes, low=int(labels.max()) + 1)
     shapes = [(d, hidden), (hidden,), (hidden, C), (C,)]
     sizes = [int(np.prod(s)) for s in shapes]
     dim = sum(sizes)
@@ -295,8 +328,26 @@ def mlp(hidden=32, dataset="digits", seed=0, activation="tanh"):
         _, _, z, target = forward(theta, batch)
         return float(np.mean(np.argmax(z, axis=1) == target))
 
+    def logits(theta, inputs):
+        W1, b1, W2, b2 = unpack(theta)
+        inputs = _inputs(inputs, d).astype(W1.dtype, copy=False)
+        return phi(inputs @ W1 + b1) @ W2 + b2
+
+    def per_example_loss(theta, batch=None):
+        _, _, z, target = forward(theta, batch)
+        return -losses.log_softmax(z)[np.arange(len(target)), target]  # -log softmax(z_n)_{y_n}
+
+    def per_example_grad(theta, batch=None):
+        Xb, h, z, target = forward(theta, batch)
+        _, _, W2, _ = unpack(theta)
+        dz = losses.cross_entropy_grad(z, target) * len(target)  # undo the 1/B of the mean
+        da = (dz @ W2.T) * phi_prime(h)
+        rows = (np.einsum("bi,bj->bij", Xb, da), da, np.einsum("bi,bj->bij", h, dz), dz)  # outer products
+        return np.concatenate([r.reshape(len(target), -1) for r in rows], axis=1)
+
     rng = np.random.default_rng(seed)
     bounds = [1 / np.sqrt(d)] * 2 + [1 / np.sqrt(hidden)] * 2
     theta0 = pack(*(rng.uniform(-b, b, size=s) for b, s in zip(bounds, shapes)))
     return DataProblem(name=f"MLP {d}-{hidden}-{C} ({_data_label(dataset)})", loss=value, grad=grad, theta0=theta0,
-                       n_samples=n, X=X, y=labels, accuracy=accuracy, unpack=unpack, pack=pack)
+                       n_samples=n, X=X, y=labels, accuracy=accuracy, unpack=unpack, pack=pack, predict=logits,
+                       per_example_loss=per_example_loss, per_example_grad=per_example_grad)
