@@ -72,8 +72,8 @@ def minimize(problem, optimizer, steps, theta0=None, batch_size=None, seed=0, cl
     """Run ``optimizer`` on ``problem`` for ``steps`` updates; never raises on divergence.
 
     Args:
-        problem: a problem from :mod:`mlcourse.problems` (a ``Function2D`` or a
-            ``DataProblem``, see :mod:`mlcourse.problems.interface`).
+        problem: a problem from :mod:`mlcourse.problems` (a ``Function2D``, a
+            ``DataProblem`` or a ``Function1D``, see :mod:`mlcourse.problems.interface`).
         optimizer: an ``Optimizer`` from :mod:`mlcourse.optim` (``init``, ``lookahead``,
             ``update``).
         steps: number of updates.

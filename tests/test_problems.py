@@ -223,9 +223,9 @@ def test_mlp_takes_an_x_y_pair_like_the_linear_models():
 
 
 def test_every_problem_follows_the_one_interface():
-    """Every factory returns a Function2D or a DataProblem, whose hessian, where given,
+    """Every factory returns a Function2D, a DataProblem or a Function1D, whose hessian, where given,
     takes theta; minimize refuses anything else."""
-    for p in [*FUNCTIONS.values(), *DATA.values(), P.with_gradient_noise(P.saddle(), 0.1)]:
+    for p in [*FUNCTIONS.values(), *DATA.values(), P.with_gradient_noise(P.saddle(), 0.1), P.lessard_counterexample()]:
         assert P.is_problem(p) and isinstance(p, P.PROBLEM_TYPES)
         if p.hessian is not None:
             d = p.theta0.size

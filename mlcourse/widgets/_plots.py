@@ -62,7 +62,7 @@ class _Runs:
             problem = self._problem(**_values_for(self.problem_names, values))
             if not is_problem(problem):
                 raise TypeError(f"invalid problem: it returned {problem!r}, expected a problem from "
-                                "mlcourse.problems (a Function2D or a DataProblem)")
+                                "mlcourse.problems (a Function2D, a DataProblem or a Function1D)")
             self._problems[key] = problem
         return self._problems[key]
 
