@@ -4,6 +4,7 @@ Every message names the argument and shows its value, so that a student or an
 instructor can see at once what was wrong: ``invalid lr = -0.1, expected ...``.
 """
 
+import collections.abc
 import math
 import numbers
 
@@ -42,6 +43,24 @@ def check_int(name, value, low=None):
     if low is not None and value < low:
         raise ValueError(f"invalid {name} = {value!r}, expected {name} >= {low}")
     return int(value)
+
+
+def check_flag(name, value):
+    """Return ``value`` as a bool if it is True or False (Python's or NumPy's), else raise TypeError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"invalid {name} = {value!r}, expected True or False")
+    return bool(value)
+
+
+def check_list(name, value, of):
+    """Return ``value`` as a list: any iterable but a string (a list, tuple, range, array...).
+
+    ``of`` says what the entries are, for the message: ``expected a list of {of}``.
+    The entries themselves are checked by the caller.
+    """
+    if isinstance(value, (str, bytes)) or not isinstance(value, collections.abc.Iterable):
+        raise TypeError(f"invalid {name} = {value!r}, expected a list of {of}")
+    return list(value)
 
 
 def check_choice(name, value, choices):

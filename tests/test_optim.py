@@ -1,8 +1,9 @@
-"""mlcourse.optim: torch's golden trajectories, purity, dtypes, shapes, errors.
+"""mlcourse.optim: torch's golden trajectories, the docstrings' rules, purity, dtypes, shapes, errors.
 
 Nothing here imports torch: the trajectories were written by
-tests/golden/make_golden_optim.py (which also holds the table of cases and the
-gradient functions, imported below). Live comparisons with randomised
+tests/golden/make_golden_optim.py (which also holds the gradient functions,
+imported below). The optimizers, their settings and their rules written by hand come
+from the registry tests/optim_cases.py. Live comparisons with randomised
 hyperparameters are in test_optim_torch.py.
 """
 
@@ -11,6 +12,7 @@ import json
 import pathlib
 
 import numpy as np
+import optim_cases
 import pytest
 
 from mlcourse import optim
@@ -62,31 +64,38 @@ def test_matches_torch_golden_trajectory(name, kwargs, problem, dtype):
 
 
 def test_golden_table_covers_every_optimizer():
-    """Every public factory has golden cases, one with a schedule."""
+    """Every public torch-style factory has golden cases, one with a schedule."""
     names = {name for name, _ in golden_cases.CASES}
     assert names == set(TORCH_STYLE)
     scheduled = {name for name, kwargs in golden_cases.CASES if isinstance(kwargs.get("lr"), dict)}
     assert scheduled == names
 
 
-# One representative setting per optimizer for the generic properties below.
-TORCH_STYLE = {
-    "sgd": {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1},
-    "adagrad": {"lr": 0.1, "lr_decay": 0.01, "weight_decay": 0.1, "initial_accumulator_value": 0.1},
-    "rmsprop": {"lr": 0.01, "momentum": 0.9, "centered": True, "weight_decay": 0.1},
-    "adadelta": {"lr": 0.5, "weight_decay": 0.1},
-    "adam": {"lr": 0.1, "amsgrad": True, "weight_decay": 0.1},
-    "adamw": {"lr": 0.1, "amsgrad": True},
-    "adamax": {"lr": 0.1, "weight_decay": 0.1},
-    "nadam": {"lr": 0.1, "weight_decay": 0.1, "decoupled_weight_decay": True},
-}
-TEXTBOOK = {"momentum": {"lr": 0.1, "beta": 0.9}, "nesterov": {"lr": 0.1, "beta": 0.9}}
-ALL = {**TORCH_STYLE, **TEXTBOOK}
+# One representative setting per optimizer for the generic properties below (the registry's).
+TORCH_STYLE = {case.name: case.settings for case in optim_cases.TORCH_STYLE}
+ALL = {case.name: case.settings for case in optim_cases.CASES}
 
 
 def test_every_public_optimizer_is_tested():
     factories = {n for n in optim.__all__ if n[0].islower()}
     assert factories == set(ALL)
+
+
+def _constant_lr_settings(case):
+    """The representative settings and every golden setting with a constant lr."""
+    return [case.settings] + [s for s in case.golden if not isinstance(s.get("lr"), dict)]
+
+
+@pytest.mark.parametrize("case", optim_cases.CASES, ids=lambda case: case.name)
+def test_update_is_the_docstring_rule(case):
+    """A few general steps (every flag of the golden cases, off-centre start, float64)
+    equal the docstring's rule transcribed by hand in tests/optim_cases.py."""
+    for settings in _constant_lr_settings(case):
+        theta0, grad = golden_cases.THETA0, golden_cases.PROBLEMS["logcosh"]
+        expected = list(case.by_hand(theta0, grad, 6, **settings))
+        trajectory, state = run(getattr(optim, case.name)(**settings), theta0, grad, 6)
+        assert state.step == 6
+        np.testing.assert_allclose(trajectory, expected, rtol=1e-13, atol=1e-15, err_msg=f"{case.name}({settings})")
 
 
 def _problem(shape, dtype, seed=0):
@@ -141,7 +150,7 @@ def test_blocks_do_not_change_the_numbers(name, monkeypatch):
     (here 7 elements, which splits the array unevenly) gives bit-identical results."""
     theta, grad = _problem((1000,), np.float32)
     whole, _ = run(getattr(optim, name)(**ALL[name]), theta, grad, 5)
-    monkeypatch.setattr(optim._base, "BLOCK_BYTES", 7 * 4)
+    monkeypatch.setattr(optim._blocks, "BLOCK_BYTES", 7 * 4)
     blocked, _ = run(getattr(optim, name)(**ALL[name]), theta, grad, 5)
     np.testing.assert_array_equal(whole, blocked)
 
@@ -409,12 +418,12 @@ def test_nesterov_lookahead_is_theta_plus_beta_m_and_differs_from_momentum():
     assert np.max(np.abs(a - b)) > 1e-3
 
 
-# ---------------------------------------------------------------- memory reuse
+# ---------------------------------------------------------------- outputs are new arrays
 @pytest.mark.parametrize("name", ["sgd", "adam", "nesterov"])
 def test_outputs_kept_alive_are_never_reused(name):
-    """Large outputs come from a pool of released memory: arrays still referenced
-    (here every params and state of a run) must never be handed out again."""
-    theta, grad = _problem((3, 50000), np.float32)  # larger than a block: pooled
+    """Arrays still referenced (here every params and state of a run, large enough to
+    be cut into blocks) are never written again by later updates."""
+    theta, grad = _problem((3, 50000), np.float32)  # larger than a block: cut into blocks
     opt = getattr(optim, name)(**ALL[name])
     kept, state = [], opt.init(theta)
     for _ in range(6):
@@ -427,38 +436,21 @@ def test_outputs_kept_alive_are_never_reused(name):
             np.testing.assert_array_equal(array, copy)
 
 
-def test_released_outputs_are_reused():
-    """The pool's point: once an output (and its views) is garbage, its memory is reused."""
-    params = np.zeros(10**6, np.float32)
-    first = optim._base.empty(params)[0]
-    address, view = first.__array_interface__["data"][0], first[::2]
-    del first
-    assert optim._base.empty(params)[0].__array_interface__["data"][0] != address  # a view lives
-    del view
-    again = optim._base.empty(params)[0]
-    assert again.__array_interface__["data"][0] == address
-    assert again.shape == params.shape and again.dtype == params.dtype and again.flags.c_contiguous
-
-
-def test_releasing_an_output_runs_no_mlcourse_code():
-    """Graders trace the calls a student's code makes and refuse any into mlcourse.optim;
-    dropping a pooled output (which may happen inside that code) must not make one."""
-    import sys
-
-    output = optim._base.empty(np.zeros(10**6, np.float32))[0]
-    calls = []
-    sys.setprofile(lambda frame, event, arg: calls.append(frame.f_code.co_filename) if event == "call" else None)
-    try:
-        del output
-    finally:
-        sys.setprofile(None)
-    assert not [f for f in calls if "mlcourse" in f]
-
-
-def test_the_pool_keeps_at_most_pool_bytes(monkeypatch):
-    """Released memory beyond POOL_BYTES goes back to the system at the next allocation."""
-    monkeypatch.setattr(optim._base, "POOL_BYTES", 10 * 2**20)
-    outputs = [optim._base.empty(np.zeros(2**20, np.float32))[0] for _ in range(8)]  # 4 MB each
-    del outputs  # 32 MB released
-    kept = optim._base.empty(np.zeros(2**20, np.float32))  # noqa: F841 - trims the pool
-    assert sum(a.nbytes for arrays in optim._base._pool.values() for a in arrays) <= 10 * 2**20
+@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize("shape", [(3, 4), (300, 700)], ids=["one block", "many blocks"])
+def test_outputs_share_no_memory_with_inputs_or_each_other(name, shape):
+    """update returns new arrays, even where the rule keeps a value unchanged (SGD's
+    first buffer is the gradient itself), and init's buffers are distinct arrays."""
+    opt = getattr(optim, name)(**{**ALL[name], "weight_decay": 0.0} if "weight_decay" in ALL[name] else ALL[name])
+    theta, grad = _problem(shape, np.float64)
+    state = opt.init(theta)
+    initial = [b for b in state if isinstance(b, np.ndarray)]
+    for _ in range(2):
+        g = grad(theta)
+        new_theta, new_state = opt.update(theta, g, state)
+        outputs = [new_theta, *[b for b in new_state if isinstance(b, np.ndarray)]]
+        inputs = [theta, g, *[b for b in state if isinstance(b, np.ndarray)]]
+        for i, output in enumerate(outputs):
+            assert not any(np.shares_memory(output, other) for other in inputs + outputs[:i] + outputs[i + 1:])
+        theta, state = new_theta, new_state
+    assert not any(np.shares_memory(a, b) for i, a in enumerate(initial) for b in initial[i + 1:])

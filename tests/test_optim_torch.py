@@ -7,10 +7,12 @@ update is checked on its own: new parameters and every state buffer must agree
 with torch's to a few units in the last place (``ULPS``) of the array's scale.
 (Free-running trajectories drift apart by rounding alone, and some settings
 amplify it; the golden trajectories of test_optim.py check free runs on
-well-conditioned problems.) Our state fields carry torch's state names.
+well-conditioned problems.) Our state fields carry torch's state names. The
+optimizers and their random draws come from the registry tests/optim_cases.py.
 """
 
 import numpy as np
+import optim_cases
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -22,55 +24,8 @@ SHAPES = [(), (1,), (7,), (3, 5), (2, 3, 4), (300,)]
 ULPS = 32
 
 
-def _betas(rng):
-    return (float(rng.choice([0.0, rng.uniform(0, 0.99)])), float(rng.uniform(0.5, 0.9999)))
-
-
-def _weight_decay(rng):
-    return float(rng.choice([0.0, rng.uniform(0, 0.2)]))
-
-
-def _eps(rng, low=-10, high=-2):
-    return float(10 ** rng.uniform(low, high))
-
-
-def _sgd(rng):
-    momentum = float(rng.choice([0.0, rng.uniform(0.1, 0.95)]))
-    nesterov = bool(momentum > 0 and rng.integers(2))  # torch refuses nesterov without momentum
-    return {"lr": float(rng.uniform(0.001, 0.1)), "momentum": momentum,
-            "dampening": 0.0 if nesterov else float(rng.choice([0.0, rng.uniform(0, 1)])),
-            "weight_decay": _weight_decay(rng), "nesterov": nesterov}
-
-
 # name -> (torch class, draw(rng) -> kwargs valid for both libraries)
-DRAW = {
-    "sgd": ("SGD", _sgd),
-    "adam": ("Adam", lambda rng: {
-        "lr": float(rng.uniform(0.001, 0.1)), "betas": _betas(rng), "eps": _eps(rng),
-        "weight_decay": _weight_decay(rng), "amsgrad": bool(rng.integers(2)),
-        "decoupled_weight_decay": bool(rng.integers(2))}),
-    "adamw": ("AdamW", lambda rng: {
-        "lr": float(rng.uniform(0.001, 0.1)), "betas": _betas(rng), "eps": _eps(rng),
-        "weight_decay": float(rng.uniform(0, 0.3)), "amsgrad": bool(rng.integers(2))}),
-    "adamax": ("Adamax", lambda rng: {
-        "lr": float(rng.uniform(0.001, 0.1)), "betas": _betas(rng), "eps": _eps(rng),
-        "weight_decay": _weight_decay(rng)}),
-    "nadam": ("NAdam", lambda rng: {
-        "lr": float(rng.uniform(0.001, 0.1)), "betas": _betas(rng), "eps": _eps(rng),
-        "weight_decay": _weight_decay(rng), "momentum_decay": float(rng.choice([4e-3, rng.uniform(0, 0.5)])),
-        "decoupled_weight_decay": bool(rng.integers(2))}),
-    "adagrad": ("Adagrad", lambda rng: {
-        "lr": float(rng.uniform(0.01, 0.5)), "lr_decay": float(rng.choice([0.0, rng.uniform(0, 0.2)])),
-        "weight_decay": _weight_decay(rng), "eps": _eps(rng),
-        "initial_accumulator_value": float(rng.choice([0.0, rng.uniform(0, 1)]))}),
-    "rmsprop": ("RMSprop", lambda rng: {
-        "lr": float(rng.uniform(0.001, 0.05)), "alpha": float(rng.uniform(0.5, 0.999)),
-        "eps": _eps(rng, -8), "weight_decay": _weight_decay(rng),
-        "momentum": float(rng.choice([0.0, rng.uniform(0, 0.9)])), "centered": bool(rng.integers(2))}),
-    "adadelta": ("Adadelta", lambda rng: {
-        "lr": float(rng.uniform(0.1, 2.0)), "rho": float(rng.uniform(0.5, 0.99)),
-        "eps": _eps(rng, -8, -3), "weight_decay": _weight_decay(rng)}),
-}
+DRAW = {case.name: (case.torch_class, case.draw) for case in optim_cases.TORCH_STYLE}
 
 
 def _gradient(rng, shape):

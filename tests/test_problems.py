@@ -1,12 +1,13 @@
-"""mlcourse.problems: gradients, minima, convergence and divergence, mini-batches, minimize."""
+"""mlcourse.problems and mlcourse.train: gradients, minima, convergence and divergence, mini-batches, minimize."""
 
 import itertools
+import types
 import warnings
 
 import numpy as np
 import pytest
 
-from mlcourse import optim
+from mlcourse import optim, train
 from mlcourse import problems as P
 from numerics import central_difference
 
@@ -207,6 +208,39 @@ def test_data_problems_start_where_documented_and_learn():
         assert result.status == "ok" and p.accuracy(result.theta) > accuracy
 
 
+def test_mlp_takes_an_x_y_pair_like_the_linear_models():
+    """A caller's (X, y) gives the same network as the named data set it came from."""
+    X, y = P.load_dataset("digits")
+    named, given = P.mlp(hidden=6, seed=2), P.mlp(hidden=6, dataset=(X, y.astype(float)), seed=2)
+    assert given.name == "MLP 64-6-10 (given data)" and named.name == "MLP 64-6-10 (digits)"
+    np.testing.assert_array_equal(given.theta0, named.theta0)
+    theta = named.theta0 + 0.1
+    assert given.loss(theta) == named.loss(theta)
+    np.testing.assert_array_equal(given.grad(theta, np.arange(50)), named.grad(theta, np.arange(50)))
+    assert given.y.dtype == np.int64 and not given.X.flags.writeable and not given.y.flags.writeable
+    small = P.mlp(hidden=4, dataset=(X[:40], y[:40] % 3))  # three classes: three outputs
+    assert small.unpack(small.theta0)[3].shape == (3,) and small.n_samples == 40
+
+
+def test_every_problem_follows_the_one_interface():
+    """Every factory returns a Function2D, a DataProblem or a Function1D, whose hessian, where given,
+    takes theta; minimize refuses anything else."""
+    for p in [*FUNCTIONS.values(), *DATA.values(), P.with_gradient_noise(P.saddle(), 0.1), P.lessard_counterexample()]:
+        assert P.is_problem(p) and isinstance(p, P.PROBLEM_TYPES)
+        if p.hessian is not None:
+            d = p.theta0.size
+            assert p.hessian(p.theta0).shape == (d, d)
+    lookalike = types.SimpleNamespace(name="bowl", loss=lambda t: float(t @ t), grad=lambda t: 2 * t, theta0=np.ones(2))
+    assert not P.is_problem(lookalike)
+    with pytest.raises(TypeError, match=r"^invalid problem = namespace\(.*\), expected a problem from mlcourse.problems"):
+        train.minimize(lookalike, optim.sgd(lr=0.1), 3)
+
+
+def test_training_loop_lives_in_mlcourse_train_and_is_re_exported():
+    assert (P.minimize, P.MinimizeResult, P.clip_by_norm) == (train.minimize, train.MinimizeResult, train.clip_by_norm)
+    assert train.minimize(P.quadratic(), optim.sgd(lr=0.1), 3).losses.shape == (4,)
+
+
 def test_mlp_pack_unpack_round_trip_and_seeded_init():
     p = P.mlp(hidden=5)
     W1, b1, W2, b2 = p.unpack(p.theta0)
@@ -343,6 +377,11 @@ def test_clipping_keeps_a_cliff_from_throwing_theta_away():
     (lambda: P.linear_regression("digits"), ValueError, r"invalid dataset = 'digits', expected one of 'diabetes'"),
     (lambda: P.mlp(hidden=0), ValueError, r"invalid hidden = 0, expected hidden >= 1"),
     (lambda: P.mlp(activation="sigmoid"), ValueError, r"invalid activation = 'sigmoid', expected one of 'tanh', 'relu'"),
+    (lambda: P.mlp(dataset="iris"), ValueError, r"invalid dataset = 'iris', expected one of 'digits', 'breast_cancer'"),
+    (lambda: P.mlp(dataset=(np.ones((3, 2)), [0, 1.5, 2])), ValueError,
+     r"invalid y label = 1.5 at index 1, expected integer class labels 0, 1, ..., C - 1"),
+    (lambda: P.mlp(dataset=(np.ones((3, 2)), [0, -1, 2])), ValueError, r"invalid y label = -1.0 at index 1"),
+    (lambda: P.linear_regression().hessian(np.zeros(3)), ValueError, r"invalid theta with shape \(3,\), expected shape \(11,\)"),
     (lambda: P.logistic_regression().loss(np.zeros(30)), ValueError, r"invalid theta with shape \(30,\), expected shape \(31,\)"),
     (lambda: P.logistic_regression().grad(np.zeros(31), np.array([0, 569])), ValueError,
      r"invalid batch index = 569, expected 0 <= index < n_samples = 569"),

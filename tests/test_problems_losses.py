@@ -1,7 +1,7 @@
 """The ``loss=`` options of the linear models, and the sigmoid pieces they rest on.
 
 linear_regression(loss="mse" | "mae" | "huber", delta) and
-logistic_regression(loss="cross_entropy" | "squared_error"): gradients against central
+logistic_regression(loss="binary_cross_entropy" | "squared_error"): gradients against central
 finite differences and torch's autograd, float32 in float32 out, a caller's (X, y) pair,
 and errors that name the argument.
 """
@@ -18,7 +18,7 @@ PROBLEMS = {
     "mae": lambda: P.linear_regression(loss="mae"),
     "huber": lambda: P.linear_regression(loss="huber"),
     "huber_0.3": lambda: P.linear_regression(loss="huber", delta=0.3),
-    "cross_entropy": lambda: P.logistic_regression(loss="cross_entropy"),
+    "binary_cross_entropy": lambda: P.logistic_regression(loss="binary_cross_entropy"),
     "squared_error": lambda: P.logistic_regression(loss="squared_error"),
 }
 
@@ -57,7 +57,7 @@ def torch_loss(name, output, target):
         "mae": lambda: F.l1_loss(output, target),
         "huber": lambda: F.huber_loss(output, target, delta=1.0),
         "huber_0.3": lambda: F.huber_loss(output, target, delta=0.3),
-        "cross_entropy": lambda: F.binary_cross_entropy_with_logits(output, target),
+        "binary_cross_entropy": lambda: F.binary_cross_entropy_with_logits(output, target),
         "squared_error": lambda: F.mse_loss(torch.sigmoid(output), target),
     }[name]()
 
@@ -80,9 +80,9 @@ def test_defaults_are_unchanged():
     default, explicit = P.linear_regression(), P.linear_regression("diabetes", loss="mse")
     assert default.name == explicit.name == "linear regression (diabetes)"
     assert default.loss(theta) == explicit.loss(theta)
-    np.testing.assert_array_equal(default.hessian(), explicit.hessian())
+    np.testing.assert_array_equal(default.hessian(theta), explicit.hessian(theta))
     theta = random_theta(P.logistic_regression(), seed=1)
-    default, explicit = P.logistic_regression(), P.logistic_regression(loss="cross_entropy")
+    default, explicit = P.logistic_regression(), P.logistic_regression(loss="binary_cross_entropy")
     assert default.name == explicit.name == "logistic regression (breast_cancer)"
     np.testing.assert_array_equal(default.grad(theta), explicit.grad(theta))
     # Huber's delta defaults to 1.0, as in torch and mlcourse.losses.huber
@@ -135,7 +135,7 @@ def test_given_data_is_copied_and_read_only():
     assert problem.y[0] == 0.0
     with pytest.raises(ValueError):
         problem.X[0, 0] = 2.0
-    np.testing.assert_allclose(problem.hessian(), 2 * np.column_stack([problem.X, np.ones(5)]).T
+    np.testing.assert_allclose(problem.hessian(problem.theta0), 2 * np.column_stack([problem.X, np.ones(5)]).T
                                @ np.column_stack([problem.X, np.ones(5)]) / 5)
 
 
@@ -171,7 +171,10 @@ def test_mse_with_logits_matches_torch():
      r"invalid loss = 'hinge', expected one of 'mse', 'mae', 'huber'"),
     (lambda: P.linear_regression(loss="cross_entropy"), ValueError, r"invalid loss = 'cross_entropy'"),
     (lambda: P.logistic_regression(loss="mse"), ValueError,
-     r"invalid loss = 'mse', expected one of 'cross_entropy', 'squared_error'"),
+     r"invalid loss = 'mse', expected one of 'binary_cross_entropy', 'squared_error'"),
+    (lambda: P.logistic_regression(loss="cross_entropy"), ValueError,
+     r"invalid loss = 'cross_entropy', expected 'binary_cross_entropy' \(the binary cross-entropy of the logits, "
+     r"renamed: 'cross_entropy' is the multi-class loss of mlcourse.losses\) or 'squared_error'"),
     (lambda: P.linear_regression(loss="huber", delta=-1), ValueError, r"invalid delta = -1.0, expected 0 < delta"),
     (lambda: P.linear_regression(loss="huber", delta="big"), TypeError, r"invalid delta = 'big'"),
     (lambda: P.linear_regression(loss="mse", delta=2.0), ValueError,

@@ -1,34 +1,25 @@
-"""What every optimizer shares: the ``Optimizer`` tuple, learning rates, checks, blocks.
+"""What every optimizer shares: the ``Optimizer`` tuple, learning rates, checks, ``lerp``.
 
-An optimizer is three pure functions bundled in a NamedTuple, in the manner of optax::
+An optimizer is three pure functions bundled in a NamedTuple. Unlike optax, whose
+``update`` returns the *updates* that ``optax.apply_updates`` then adds to the
+parameters, ``update`` here returns the new parameters themselves, as
+``torch.optim``'s ``step()`` leaves them::
 
     state = opt.init(params)
     point = opt.lookahead(params, state)             # where to take the gradient
     params, state = opt.update(params, gradient(point), state)
 
-Nothing is modified in place. ``update`` allocates its outputs once (:func:`empty`)
-and fills them with NumPy ufuncs that write into them (``out=``), block by block
-(:func:`blockwise`): a block, half a megabyte per array, stays in cache while
-the whole rule runs on it, so the data crosses the memory bus about once, as in
-torch's fused kernels. That is why the kernels in the other modules read
-``np.multiply(a, b, out=c)`` rather than ``c = a * b``: the same arithmetic, without
-temporaries. Each factory's docstring gives the rule in mathematical form.
+Nothing is modified in place. Each ``update`` states its rule once, in NumPy
+expressions that follow its docstring's formula line by line, and hands it to
+:func:`mlcourse.optim._blocks.apply`, which runs it on the whole arrays (or, on
+large ones, block by block).
 """
 
-import math
-import weakref
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
 from .._checks import as_float_array, check_range, check_same_shape
-
-# Bytes per block and array: the ten or so block-sized arrays of an update stay
-# in cache (L2 or L3), while a block is long enough (131072 float32) for the
-# per-call cost of a ufunc (~1 us) to be small next to its work. Chosen with
-# benchmarks/optim.py: from 2**18 to 2**22 the times barely differ; without blocks
-# Adam takes twice as long on 10^7 parameters.
-BLOCK_BYTES = 2**19
 
 
 class Optimizer(NamedTuple):
@@ -79,13 +70,6 @@ def check_betas(betas, name="betas"):
             check_range("beta2", beta2, 0, 1, high_open=True))
 
 
-def check_flag(name, value):
-    """Return ``value`` if it is a bool (True/False), else raise TypeError."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"invalid {name} = {value!r}, expected True or False")
-    return bool(value)
-
-
 def as_params(params):
     """Parameters as a float array: float32 stays float32, anything else is float64."""
     return as_float_array("params", params)
@@ -99,10 +83,11 @@ def _as_float(name, value):
 
 
 def check_update(params, grads, state, state_type):
-    """Validate the arguments of ``update``; return ``(params, grads)`` as arrays.
+    """Validate the arguments of ``update``; return ``(params, grads, state)`` ready for the rule.
 
-    ``grads`` take the dtype of ``params``. The checks are cheap (no pass over the
-    data), so that ``update`` stays fast on two parameters as on ten million.
+    ``params`` become a float array (float32 stays float32, anything else float64);
+    ``grads`` and the state's buffers take its dtype. The checks are cheap (no pass
+    over the data), so that ``update`` stays fast on two parameters as on ten million.
     """
     if type(state) is not state_type:
         raise TypeError(
@@ -113,121 +98,32 @@ def check_update(params, grads, state, state_type):
     grads = _as_float("grads", grads)
     if grads.shape != params.shape:
         check_same_shape("grads", grads, "params", params)
+    dtype, recast = params.dtype, {}
     for name, buffer in zip(state._fields, state):
-        if isinstance(buffer, np.ndarray) and buffer.shape != params.shape:
-            raise ValueError(
-                f"invalid state.{name} with shape {buffer.shape}, expected the shape of "
-                f"params {params.shape} (was the state made by init for other params?)"
-            )
-    return params, grads.astype(params.dtype, copy=False)
+        if isinstance(buffer, np.ndarray):
+            if buffer.shape != params.shape:
+                raise ValueError(
+                    f"invalid state.{name} with shape {buffer.shape}, expected the shape of "
+                    f"params {params.shape} (was the state made by init for other params?)"
+                )
+            if buffer.dtype != dtype:
+                recast[name] = buffer.astype(dtype)
+    if recast:
+        state = state._replace(**recast)
+    return params, grads.astype(dtype, copy=False), state
 
 
-def empty(params, count=1):
-    """``count`` new uninitialised C-ordered arrays shaped like ``params`` (outputs of update).
+def lerp(start, end, weight):
+    r"""``start + weight·(end - start)``, that is ``(1 - weight)·start + weight·end``, as ``torch.lerp``.
 
-    Arrays larger than a block come from a small pool of memory that earlier
-    outputs released when they became garbage. Why: memory fresh from the
-    operating system is zeroed page by page when first written, which costs about
-    as much as a whole update of plain SGD on 10^7 parameters (benchmarks/optim.py).
-    Memory is reused only once no array can see it any more, so updates stay pure.
+    The exponential moving average :math:`\beta m + (1-\beta) g` is ``lerp(m, g, 1 - β)``,
+    which is how torch computes it. torch rounds ``weight`` to the arrays' dtype and, when
+    it is 0.5 or more, starts from the other end, ``end - (1 - weight)·(end - start)``, so
+    that ``weight = 1`` gives ``end`` exactly; so does this function. (torch fuses the
+    last multiply-add, rounding once where NumPy rounds twice: float32 results may differ
+    from torch's in the last bit.)
     """
-    if params.nbytes <= BLOCK_BYTES:
-        return [np.empty(params.shape, params.dtype) for _ in range(count)]
-    return [_pooled_empty(params.shape, params.dtype) for _ in range(count)]
-
-
-POOL_BYTES = 2**28  # each allocation trims the released memory kept to 256 MB
-_pool = {}  # size in bytes -> list of released uint8 arrays, oldest first
-
-
-class _Owner:
-    """The ``base`` of a pooled output array (and of every view of it), holding its memory."""
-
-    __slots__ = ("__array_interface__", "storage", "__weakref__")
-
-
-def _pooled_empty(shape, dtype):
-    nbytes = math.prod(shape) * dtype.itemsize
-    free = _pool.setdefault(nbytes, [])
-    storage = free.pop() if free else np.empty(nbytes, np.uint8)  # last released: warmest in cache
-    lists = list(_pool.values())  # a copy: another thread may add a size meanwhile
-    while sum(a.nbytes for arrays in lists for a in arrays) > POOL_BYTES:
-        max(lists, key=len).pop(0)
-    owner = _Owner()
-    owner.storage = storage
-    owner.__array_interface__ = {"data": (storage.__array_interface__["data"][0], False),
-                                 "shape": shape, "typestr": dtype.str, "version": 3}
-    # When no array refers to owner any more, its storage goes back on the free
-    # list. The callback is list.append itself: no Python code of mlcourse runs at
-    # that moment, which may be inside anyone's code (the graders trace calls).
-    weakref.finalize(owner, free.append, storage).atexit = False
-    return np.asarray(owner)
-
-
-def blockwise(kernel, inputs, outputs, scratch=0):
-    """Run ``kernel(*input_blocks, *output_blocks, *scratch_blocks)`` on consecutive blocks.
-
-    ``inputs`` are arrays of one shape (``None`` entries are passed through as
-    ``None``), ``outputs`` are fresh arrays from :func:`empty` that the kernel
-    fills (C order, so that their flat views are views, not copies), and
-    ``scratch`` is how many block-sized work arrays it needs. An elementwise
-    kernel gives exactly the same numbers whatever the block size.
-    """
-    first = outputs[0]
-    n, block = first.size, max(1, BLOCK_BYTES // first.itemsize)
-    if n <= block:  # one block: the arrays themselves, whatever their shape
-        kernel(*inputs, *outputs, *[np.empty(first.shape, first.dtype) for _ in range(scratch)])
-        return
-    flat_in = [None if a is None else a.reshape(-1) for a in inputs]
-    flat_out = [None if a is None else a.reshape(-1) for a in outputs]
-    work = [np.empty(block, first.dtype) for _ in range(scratch)]
-    for start in range(0, n, block):
-        stop = min(start + block, n)
-        if stop - start < block:  # the last, shorter block
-            work = [w[: stop - start] for w in work]
-        kernel(*[None if a is None else a[start:stop] for a in flat_in],
-               *[None if a is None else a[start:stop] for a in flat_out],
-               *work)
-
-
-def l2_into(out, grads, params, weight_decay):
-    r"""``out <- g + λθ``: L2 regularisation folded into the gradient (torch's ``weight_decay``).
-
-    Returns the gradient to use: ``grads`` itself when ``λ = 0``.
-    """
-    if weight_decay == 0:
-        return grads
-    np.multiply(params, weight_decay, out=out)
-    np.add(grads, out, out=out)
-    return out
-
-
-def ema_into(out, average, value, decay):
-    r"""``out <- β·average + (1 - β)·value``, the exponential moving average.
-
-    Computed in the order of torch's ``lerp_`` (``average + (1-β)(value - average)``,
-    or from the other end when ``1-β >= 0.5``). torch fuses the last multiply-add
-    (one rounding where NumPy has two), so float32 results may differ from torch's
-    in the last bit; float64 ones by far less than any tolerance of the tests.
-    """
-    weight = out.dtype.type(1.0 - decay)  # torch rounds the weight to the dtype
-    np.subtract(value, average, out=out)
+    weight = start.dtype.type(weight)
     if weight < 0.5:
-        np.multiply(out, weight, out=out)
-        np.add(average, out, out=out)
-    else:
-        np.multiply(out, 1 - weight, out=out)
-        np.subtract(value, out, out=out)
-    return out
-
-
-def square_ema_into(out, average, value, decay, work):
-    r"""``out <- β·average + (1 - β)·value²``, the moving average of squares.
-
-    torch computes it as ``average.mul_(β).addcmul_(value, value, value=1-β)``; we
-    follow its order of operations (``work`` is a scratch array).
-    """
-    np.multiply(average, decay, out=out)
-    np.multiply(value, 1 - decay, out=work)
-    np.multiply(work, value, out=work)
-    return np.add(out, work, out=out)
+        return start + weight * (end - start)
+    return end - (end - start) * (1 - weight)

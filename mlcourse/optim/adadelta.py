@@ -5,8 +5,8 @@ from typing import NamedTuple
 import numpy as np
 
 from .._checks import check_range
-from ._base import (Optimizer, as_params, blockwise, check_update, empty, l2_into, learning_rate, same_point,
-                    square_ema_into)
+from ._base import Optimizer, as_params, check_update, learning_rate, same_point
+from ._blocks import apply
 
 
 class AdadeltaState(NamedTuple):
@@ -48,30 +48,23 @@ def adadelta(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
     weight_decay = check_range("weight_decay", weight_decay, 0)
 
     def init(params):
-        zeros = np.zeros_like(as_params(params))
-        return AdadeltaState(step=0, square_avg=zeros, acc_delta=zeros)
+        params = as_params(params)
+        return AdadeltaState(step=0, square_avg=np.zeros_like(params), acc_delta=np.zeros_like(params))
 
     def update(params, grads, state):
-        params, grads = check_update(params, grads, state, AdadeltaState)
+        params, grads, state = check_update(params, grads, state, AdadeltaState)
         lr = lr_at(state.step)
-        new_params, new_v, new_u = empty(params, 3)
 
-        def kernel(theta, g, v, u, out_theta, out_v, out_u, work, delta):
-            g = l2_into(work, g, theta, weight_decay)
-            square_ema_into(out_v, v, g, rho, delta)
-            # delta = sqrt(u + eps) / sqrt(v + eps) * g, with out_theta as scratch
-            np.add(out_v, eps, out=out_theta)
-            np.sqrt(out_theta, out=out_theta)
-            np.add(u, eps, out=delta)
-            np.sqrt(delta, out=delta)
-            np.divide(delta, out_theta, out=delta)
-            np.multiply(delta, g, out=delta)
-            square_ema_into(out_u, u, delta, rho, out_theta)
-            np.multiply(delta, -lr, out=delta)
-            np.add(theta, delta, out=out_theta)
+        def rule(theta, g, v, u):
+            if weight_decay:
+                g = g + weight_decay * theta
+            v = rho * v + (1 - rho) * g * g
+            delta = np.sqrt(u + eps) / np.sqrt(v + eps) * g
+            u = rho * u + (1 - rho) * delta * delta
+            theta = theta - lr * delta
+            return theta, v, u
 
-        blockwise(kernel, [params, grads, state.square_avg, state.acc_delta], [new_params, new_v, new_u],
-                  scratch=2)
-        return new_params, AdadeltaState(state.step + 1, new_v, new_u)
+        theta, v, u = apply(rule, params, grads, state.square_avg, state.acc_delta)
+        return theta, AdadeltaState(step=state.step + 1, square_avg=v, acc_delta=u)
 
     return Optimizer(init, update, same_point)

@@ -5,7 +5,8 @@ from typing import NamedTuple
 import numpy as np
 
 from .._checks import check_range
-from ._base import Optimizer, as_params, blockwise, check_update, empty, l2_into, learning_rate, same_point
+from ._base import Optimizer, as_params, check_update, learning_rate, same_point
+from ._blocks import apply
 
 
 class AdagradState(NamedTuple):
@@ -50,24 +51,18 @@ def adagrad(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0
         return AdagradState(step=0, sum=np.full(params.shape, initial_accumulator_value, params.dtype))
 
     def update(params, grads, state):
-        params, grads = check_update(params, grads, state, AdagradState)
-        step = state.step + 1
-        clr = lr_at(state.step) / (1 + (step - 1) * lr_decay)
-        new_params, new_sum = empty(params, 2)
+        params, grads, state = check_update(params, grads, state, AdagradState)
+        lr, t = lr_at(state.step), state.step + 1
 
-        def kernel(theta, g, s, out_theta, out_s, work):
-            g = l2_into(work, g, theta, weight_decay)
-            # s + g², then sqrt(s) + eps, in out_theta used as scratch
-            np.multiply(g, g, out=out_theta)
-            np.add(s, out_theta, out=out_s)
-            np.sqrt(out_s, out=out_theta)
-            np.add(out_theta, eps, out=out_theta)
-            # theta - clr * g / (sqrt(s) + eps)
-            np.multiply(g, -clr, out=work)
-            np.divide(work, out_theta, out=work)
-            np.add(theta, work, out=out_theta)
+        def rule(theta, g, s):
+            if weight_decay:
+                g = g + weight_decay * theta
+            eta_t = lr / (1 + (t - 1) * lr_decay)
+            s = s + g * g
+            theta = theta - eta_t * g / (np.sqrt(s) + eps)
+            return theta, s
 
-        blockwise(kernel, [params, grads, state.sum], [new_params, new_sum], scratch=1)
-        return new_params, AdagradState(step, new_sum)
+        theta, s = apply(rule, params, grads, state.sum)
+        return theta, AdagradState(step=t, sum=s)
 
     return Optimizer(init, update, same_point)

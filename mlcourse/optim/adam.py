@@ -1,16 +1,17 @@
 r"""Adam and its variants: AdamW, Adamax, NAdam.
 
-The variants reuse Adam's pieces (weight decay, the two moment averages) rather
-than copying them; each keeps its own docstring, which states its rule.
+AdamW is Adam with one flag (``decoupled_weight_decay``) and its own docstring;
+Adamax and NAdam change the step itself, so each has its own rule, written, like
+Adam's, line for line as its docstring's formula.
 """
 
 from typing import NamedTuple
 
 import numpy as np
 
-from .._checks import check_range
-from ._base import (Optimizer, as_params, blockwise, check_betas, check_flag, check_update, empty,
-                    ema_into, l2_into, learning_rate, same_point, square_ema_into)
+from .._checks import check_flag, check_range
+from ._base import Optimizer, as_params, check_betas, check_update, learning_rate, lerp, same_point
+from ._blocks import apply
 
 
 class AdamState(NamedTuple):
@@ -23,25 +24,6 @@ class AdamState(NamedTuple):
 def _check_common(lr, betas, eps, weight_decay):
     return (learning_rate(lr), *check_betas(betas), check_range("eps", eps, 0),
             check_range("weight_decay", weight_decay, 0))
-
-
-def _decay(theta, g, lr, weight_decay, decoupled, out_theta, work):
-    r"""Apply weight decay; return ``(theta, g)`` to use from here on.
-
-    Decoupled (AdamW): :math:`\theta \leftarrow \theta(1 - \eta\lambda)`, the gradient
-    is untouched. Otherwise L2: :math:`g \leftarrow g + \lambda\theta`, which then
-    passes through the adaptive scaling (Loshchilov & Hutter, 2019, show why the
-    two differ for adaptive methods).
-    """
-    if weight_decay and decoupled:
-        return np.multiply(theta, 1 - lr * weight_decay, out=out_theta), g
-    return theta, l2_into(work, g, theta, weight_decay)
-
-
-def _moments(g, m, v, beta1, beta2, out_m, out_v, work):
-    r""":math:`m \leftarrow \beta_1 m + (1-\beta_1) g,\ v \leftarrow \beta_2 v + (1-\beta_2) g^2`."""
-    ema_into(out_m, m, g, beta1)
-    square_ema_into(out_v, v, g, beta2, work)
 
 
 def adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, *,
@@ -71,7 +53,11 @@ def adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
     * **Bias correction** divides :math:`m_t` by :math:`1-\beta_1^t` and
       :math:`\sqrt{v_t}` by :math:`\sqrt{1-\beta_2^t}`, undoing the pull of the
       zero start; ε is added *after* that correction and *outside* the square root
-      (some write :math:`\sqrt{\hat v_t + \epsilon}`).
+      (some write :math:`\sqrt{\hat v_t + \epsilon}`). The last line is the paper's
+      :math:`\theta_t \leftarrow \theta_{t-1} - \eta\,\hat m_t / (\sqrt{\hat v_t} + \epsilon)`
+      with :math:`\hat m_t = m_t/(1-\beta_1^t)` and :math:`\hat v_t = v_t/(1-\beta_2^t)`,
+      arranged as torch computes it (the code follows torch's arrangement, so that
+      the numbers agree to the last bit).
     * Adam is momentum (the first moment :math:`m`) with RMSprop's per-coordinate
       scaling (the second moment :math:`v`), plus bias correction; it is not
       "AdaGrad plus RMSprop". Both moments average the *current* gradient
@@ -90,36 +76,33 @@ def adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
     decoupled = check_flag("decoupled_weight_decay", decoupled_weight_decay)
 
     def init(params):
-        zeros = np.zeros_like(as_params(params))  # shared: nothing is ever written in place
-        return AdamState(step=0, exp_avg=zeros, exp_avg_sq=zeros, max_exp_avg_sq=zeros if amsgrad else None)
+        params = as_params(params)
+        return AdamState(step=0, exp_avg=np.zeros_like(params), exp_avg_sq=np.zeros_like(params),
+                         max_exp_avg_sq=np.zeros_like(params) if amsgrad else None)
 
     def update(params, grads, state):
-        params, grads = check_update(params, grads, state, AdamState)
+        params, grads, state = check_update(params, grads, state, AdamState)
         if amsgrad and state.max_exp_avg_sq is None:
             raise ValueError("invalid state with max_exp_avg_sq = None, "
                              "expected the state of an amsgrad=True optimizer")
-        lr, step = lr_at(state.step), state.step + 1
-        step_size = lr / (1 - beta1**step)
-        bias_correction2_sqrt = (1 - beta2**step) ** 0.5
-        new_params, new_m, new_v, new_vmax = empty(params, 4) if amsgrad else (*empty(params, 3), None)
+        lr, t = lr_at(state.step), state.step + 1
 
-        def kernel(theta, g, m, v, vmax, out_theta, out_m, out_v, out_vmax, work, denom):
-            theta, g = _decay(theta, g, lr, weight_decay, decoupled, out_theta, work)
-            _moments(g, m, v, beta1, beta2, out_m, out_v, denom)
-            if amsgrad:  # the denominator uses the largest v so far
-                out_v = np.maximum(vmax, out_v, out=out_vmax)
-            # denom = sqrt(v) / sqrt(1 - beta2^t) + eps
-            np.sqrt(out_v, out=denom)
-            np.divide(denom, bias_correction2_sqrt, out=denom)
-            np.add(denom, eps, out=denom)
-            # theta - lr / (1 - beta1^t) * m / denom
-            np.multiply(out_m, -step_size, out=work)
-            np.divide(work, denom, out=work)
-            np.add(theta, work, out=out_theta)
+        def rule(theta, g, m, v, v_max):
+            if weight_decay:
+                if decoupled:
+                    theta = theta * (1 - lr * weight_decay)
+                else:
+                    g = g + weight_decay * theta
+            m = lerp(m, g, 1 - beta1)  # β₁m + (1 - β₁)g, computed as torch computes it
+            v = beta2 * v + (1 - beta2) * g * g
+            if amsgrad:
+                v_max = np.maximum(v_max, v)
+            denominator = np.sqrt(v_max if amsgrad else v) / (1 - beta2**t) ** 0.5 + eps
+            theta = theta - lr / (1 - beta1**t) * m / denominator
+            return theta, m, v, v_max
 
-        blockwise(kernel, [params, grads, state.exp_avg, state.exp_avg_sq, state.max_exp_avg_sq],
-                  [new_params, new_m, new_v, new_vmax], scratch=2)
-        return new_params, AdamState(step, new_m, new_v, new_vmax)
+        theta, m, v, v_max = apply(rule, params, grads, state.exp_avg, state.exp_avg_sq, state.max_exp_avg_sq)
+        return theta, AdamState(step=t, exp_avg=m, exp_avg_sq=v, max_exp_avg_sq=v_max)
 
     return Optimizer(init, update, same_point)
 
@@ -178,30 +161,23 @@ def adamax(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
     lr_at, beta1, beta2, eps, weight_decay = _check_common(lr, betas, eps, weight_decay)
 
     def init(params):
-        zeros = np.zeros_like(as_params(params))
-        return AdamaxState(step=0, exp_avg=zeros, exp_inf=zeros)
+        params = as_params(params)
+        return AdamaxState(step=0, exp_avg=np.zeros_like(params), exp_inf=np.zeros_like(params))
 
     def update(params, grads, state):
-        params, grads = check_update(params, grads, state, AdamaxState)
-        lr, step = lr_at(state.step), state.step + 1
-        clr = lr / (1 - beta1**step)
-        new_params, new_m, new_u = empty(params, 3)
+        params, grads, state = check_update(params, grads, state, AdamaxState)
+        lr, t = lr_at(state.step), state.step + 1
 
-        def kernel(theta, g, m, u, out_theta, out_m, out_u, work):
-            g = l2_into(work, g, theta, weight_decay)
-            ema_into(out_m, m, g, beta1)
-            # u = max(beta2 u, |g| + eps), with out_theta as scratch
-            np.multiply(u, beta2, out=out_u)
-            np.abs(g, out=out_theta)
-            np.add(out_theta, eps, out=out_theta)
-            np.maximum(out_u, out_theta, out=out_u)
-            # theta - lr / (1 - beta1^t) * m / u
-            np.multiply(out_m, -clr, out=out_theta)
-            np.divide(out_theta, out_u, out=out_theta)
-            np.add(theta, out_theta, out=out_theta)
+        def rule(theta, g, m, u):
+            if weight_decay:
+                g = g + weight_decay * theta
+            m = lerp(m, g, 1 - beta1)
+            u = np.maximum(beta2 * u, np.abs(g) + eps)
+            theta = theta - lr / (1 - beta1**t) * m / u
+            return theta, m, u
 
-        blockwise(kernel, [params, grads, state.exp_avg, state.exp_inf], [new_params, new_m, new_u], scratch=1)
-        return new_params, AdamaxState(step, new_m, new_u)
+        theta, m, u = apply(rule, params, grads, state.exp_avg, state.exp_inf)
+        return theta, AdamaxState(step=t, exp_avg=m, exp_inf=u)
 
     return Optimizer(init, update, same_point)
 
@@ -232,11 +208,16 @@ def nadam(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_deca
               \Pi_t \leftarrow \Pi_{t-1}\mu_t \\
        &\quad m_t \leftarrow \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad
               v_t \leftarrow \beta_2 v_{t-1} + (1-\beta_2) g_t^2 \\
-       &\quad \hat m_t \leftarrow \frac{(1-\mu_t)\, g_t}{1-\Pi_t}
-              + \frac{\mu_{t+1}\, m_t}{1-\Pi_t\mu_{t+1}},\quad
-              \hat v_t \leftarrow \frac{v_t}{1-\beta_2^t} \\
-       &\quad \theta_t \leftarrow \theta_{t-1} - \eta\,\frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}
+       &\quad \hat v_t \leftarrow \frac{v_t}{1-\beta_2^t} \\
+       &\quad \theta_t \leftarrow \theta_{t-1}
+              - \frac{\eta(1-\mu_t)}{1-\Pi_t}\,\frac{g_t}{\sqrt{\hat v_t} + \epsilon}
+              - \frac{\eta\,\mu_{t+1}}{1-\Pi_t\mu_{t+1}}\,\frac{m_t}{\sqrt{\hat v_t} + \epsilon}
        \end{aligned}
+
+    That is :math:`\theta_t = \theta_{t-1} - \eta\,\hat m_t / (\sqrt{\hat v_t} + \epsilon)`
+    with the Nesterov-corrected moment
+    :math:`\hat m_t = \frac{(1-\mu_t) g_t}{1-\Pi_t} + \frac{\mu_{t+1} m_t}{1-\Pi_t\mu_{t+1}}`,
+    taken in two steps, the gradient's and the momentum's, as torch takes them.
 
     Conventions: the Nesterov look-ahead is folded into the step (the current
     gradient enters with weight :math:`1-\mu_t`, the momentum with the *next*
@@ -258,35 +239,31 @@ def nadam(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_deca
         return beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
 
     def init(params):
-        zeros = np.zeros_like(as_params(params))
-        return NAdamState(step=0, mu_product=zeros.dtype.type(1.0), exp_avg=zeros, exp_avg_sq=zeros)
+        params = as_params(params)
+        return NAdamState(step=0, mu_product=params.dtype.type(1.0), exp_avg=np.zeros_like(params),
+                          exp_avg_sq=np.zeros_like(params))
 
     def update(params, grads, state):
-        params, grads = check_update(params, grads, state, NAdamState)
-        lr, step = lr_at(state.step), state.step + 1
-        bias_correction2 = 1 - beta2**step
-        mu_now, mu_next = mu(step), mu(step + 1)
-        mu_product = state.mu_product * params.dtype.type(mu_now)  # rounded like torch's
-        grad_weight = -lr * (1.0 - mu_now) / (1.0 - float(mu_product))
-        avg_weight = (-lr * mu_next) / (1.0 - float(mu_product) * mu_next)
-        new_params, new_m, new_v = empty(params, 3)
+        params, grads, state = check_update(params, grads, state, NAdamState)
+        lr, t = lr_at(state.step), state.step + 1
+        mu_t, mu_next = mu(t), mu(t + 1)
+        mu_product = state.mu_product * params.dtype.type(mu_t)  # Π_t, rounded like torch's
+        pi_t = float(mu_product)
 
-        def kernel(theta, g, m, v, out_theta, out_m, out_v, work, denom):
-            theta, g = _decay(theta, g, lr, weight_decay, decoupled, out_theta, work)
-            _moments(g, m, v, beta1, beta2, out_m, out_v, denom)
-            # denom = sqrt(v / (1 - beta2^t)) + eps: inside the root, unlike Adam's
-            np.divide(out_v, bias_correction2, out=denom)
-            np.sqrt(denom, out=denom)
-            np.add(denom, eps, out=denom)
-            # two steps, as torch's two addcdiv_: the gradient's, then the momentum's
-            np.multiply(g, grad_weight, out=work)
-            np.divide(work, denom, out=work)
-            np.add(theta, work, out=out_theta)
-            np.multiply(out_m, avg_weight, out=work)
-            np.divide(work, denom, out=work)
-            np.add(out_theta, work, out=out_theta)
+        def rule(theta, g, m, v):
+            if weight_decay:
+                if decoupled:
+                    theta = theta * (1 - lr * weight_decay)
+                else:
+                    g = g + weight_decay * theta
+            m = lerp(m, g, 1 - beta1)
+            v = beta2 * v + (1 - beta2) * g * g
+            denominator = np.sqrt(v / (1 - beta2**t)) + eps
+            theta = theta - lr * (1 - mu_t) / (1 - pi_t) * g / denominator
+            theta = theta - lr * mu_next / (1 - pi_t * mu_next) * m / denominator
+            return theta, m, v
 
-        blockwise(kernel, [params, grads, state.exp_avg, state.exp_avg_sq], [new_params, new_m, new_v], scratch=2)
-        return new_params, NAdamState(step, mu_product, new_m, new_v)
+        theta, m, v = apply(rule, params, grads, state.exp_avg, state.exp_avg_sq)
+        return theta, NAdamState(step=t, mu_product=mu_product, exp_avg=m, exp_avg_sq=v)
 
     return Optimizer(init, update, same_point)

@@ -4,9 +4,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._checks import check_range
-from ._base import (Optimizer, as_params, blockwise, check_flag, check_update, ema_into, empty, l2_into,
-                    learning_rate, same_point, square_ema_into)
+from .._checks import check_flag, check_range
+from ._base import Optimizer, as_params, check_update, learning_rate, lerp, same_point
+from ._blocks import apply
 
 
 class RMSpropState(NamedTuple):
@@ -56,43 +56,34 @@ def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, cente
     centered = check_flag("centered", centered)
 
     def init(params):
-        zeros = np.zeros_like(as_params(params))
-        return RMSpropState(step=0, square_avg=zeros, momentum_buffer=zeros if momentum > 0 else None,
-                            grad_avg=zeros if centered else None)
+        params = as_params(params)
+        return RMSpropState(step=0, square_avg=np.zeros_like(params),
+                            momentum_buffer=np.zeros_like(params) if momentum > 0 else None,
+                            grad_avg=np.zeros_like(params) if centered else None)
 
     def update(params, grads, state):
-        params, grads = check_update(params, grads, state, RMSpropState)
+        params, grads, state = check_update(params, grads, state, RMSpropState)
         if (momentum > 0 and state.momentum_buffer is None) or (centered and state.grad_avg is None):
             raise ValueError("invalid state without momentum_buffer or grad_avg, expected the state "
                              f"of an optimizer with momentum = {momentum!r}, centered = {centered!r}")
         lr = lr_at(state.step)
-        new_params, new_v = empty(params, 2)
-        new_b = empty(params)[0] if momentum > 0 else None
-        new_mean = empty(params)[0] if centered else None
 
-        def kernel(theta, g, v, b, mean, out_theta, out_v, out_b, out_mean, work, denom):
-            g = l2_into(work, g, theta, weight_decay)
-            square_ema_into(out_v, v, g, alpha, denom)
-            if centered:  # denom = sqrt(v - mean(g)²) + eps, the standard deviation
-                ema_into(out_mean, mean, g, alpha)
-                np.multiply(out_mean, out_mean, out=denom)
-                np.subtract(out_v, denom, out=denom)
-                np.sqrt(denom, out=denom)
+        def rule(theta, g, v, b, g_avg):
+            if weight_decay:
+                g = g + weight_decay * theta
+            v = alpha * v + (1 - alpha) * g * g
+            v_tilde = v
+            if centered:
+                g_avg = lerp(g_avg, g, 1 - alpha)
+                v_tilde = v - g_avg * g_avg
+            if momentum > 0:
+                b = momentum * b + g / (np.sqrt(v_tilde) + eps)
+                theta = theta - lr * b
             else:
-                np.sqrt(out_v, out=denom)
-            np.add(denom, eps, out=denom)
-            if momentum > 0:  # b = momentum b + g / denom; theta - lr b
-                np.multiply(b, momentum, out=out_b)
-                np.divide(g, denom, out=denom)
-                np.add(out_b, denom, out=out_b)
-                np.multiply(out_b, -lr, out=out_theta)
-            else:
-                np.multiply(g, -lr, out=out_theta)
-                np.divide(out_theta, denom, out=out_theta)
-            np.add(theta, out_theta, out=out_theta)
+                theta = theta - lr * g / (np.sqrt(v_tilde) + eps)
+            return theta, v, b, g_avg
 
-        blockwise(kernel, [params, grads, state.square_avg, state.momentum_buffer, state.grad_avg],
-                  [new_params, new_v, new_b, new_mean], scratch=2)
-        return new_params, RMSpropState(state.step + 1, new_v, new_b, new_mean)
+        theta, v, b, g_avg = apply(rule, params, grads, state.square_avg, state.momentum_buffer, state.grad_avg)
+        return theta, RMSpropState(step=state.step + 1, square_avg=v, momentum_buffer=b, grad_avg=g_avg)
 
     return Optimizer(init, update, same_point)

@@ -4,8 +4,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._checks import check_range
-from ._base import Optimizer, as_params, blockwise, check_flag, check_update, empty, l2_into, learning_rate, same_point
+from .._checks import check_flag, check_range
+from ._base import Optimizer, as_params, check_update, learning_rate, same_point
+from ._blocks import apply
 
 
 class SGDState(NamedTuple):
@@ -76,33 +77,22 @@ def sgd(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
         return SGDState(step=0, momentum_buffer=np.zeros_like(params) if momentum else None)
 
     def update(params, grads, state):
-        params, grads = check_update(params, grads, state, SGDState)
+        params, grads, state = check_update(params, grads, state, SGDState)
         if momentum and state.momentum_buffer is None:
             raise ValueError("invalid state with momentum_buffer = None, expected the state "
                              f"of an optimizer with momentum = {momentum!r}")
-        lr = lr_at(state.step)
-        first = state.step == 0
-        new_params, new_buffer = empty(params, 2) if momentum else (*empty(params), None)
+        lr, t = lr_at(state.step), state.step + 1
 
-        def kernel(theta, g, b, out_theta, out_b, work):
-            g = l2_into(work, g, theta, weight_decay)
-            direction = g
+        def rule(theta, g, b):
+            if weight_decay:
+                g = g + weight_decay * theta
             if momentum:
-                if first:
-                    np.copyto(out_b, g)
-                else:  # b <- mu b + (1 - tau) g, with out_theta as scratch
-                    np.multiply(b, momentum, out=out_b)
-                    if dampening:  # else (1 - τ)g is g: skip a pass
-                        g = np.multiply(g, 1 - dampening, out=out_theta)
-                    np.add(out_b, g, out=out_b)
-                direction = out_b
-                if nesterov:  # g + mu b
-                    np.multiply(out_b, momentum, out=out_theta)
-                    direction = np.add(g, out_theta, out=out_theta)
-            np.multiply(direction, -lr, out=out_theta)
-            np.add(theta, out_theta, out=out_theta)
+                b = g if t == 1 else momentum * b + (1 - dampening) * g
+                g = g + momentum * b if nesterov else b
+            theta = theta - lr * g
+            return theta, b
 
-        blockwise(kernel, [params, grads, state.momentum_buffer], [new_params, new_buffer], scratch=1)
-        return new_params, SGDState(step=state.step + 1, momentum_buffer=new_buffer)
+        theta, b = apply(rule, params, grads, state.momentum_buffer)
+        return theta, SGDState(step=t, momentum_buffer=b)
 
     return Optimizer(init, update, same_point)

@@ -9,7 +9,8 @@ from typing import NamedTuple
 import numpy as np
 
 from .._checks import check_range
-from ._base import Optimizer, as_params, blockwise, check_update, empty, learning_rate, same_point
+from ._base import Optimizer, as_params, check_update, learning_rate, same_point
+from ._blocks import apply
 
 
 class MomentumState(NamedTuple):
@@ -26,18 +27,16 @@ def _velocity_method(lr, beta, lookahead):
         return MomentumState(step=0, velocity=np.zeros_like(as_params(params)))
 
     def update(params, grads, state):
-        params, grads = check_update(params, grads, state, MomentumState)
+        params, grads, state = check_update(params, grads, state, MomentumState)
         lr = lr_at(state.step)
-        new_params, new_m = empty(params, 2)
 
-        def kernel(theta, g, m, out_theta, out_m):
-            np.multiply(m, beta, out=out_m)
-            np.multiply(g, lr, out=out_theta)  # out_theta as scratch for ηg
-            np.subtract(out_m, out_theta, out=out_m)
-            np.add(theta, out_m, out=out_theta)
+        def rule(theta, g, m):
+            m = beta * m - lr * g
+            theta = theta + m
+            return theta, m
 
-        blockwise(kernel, [params, grads, state.velocity], [new_params, new_m])
-        return new_params, MomentumState(state.step + 1, new_m)
+        theta, m = apply(rule, params, grads, state.velocity)
+        return theta, MomentumState(step=state.step + 1, velocity=m)
 
     def nesterov_point(params, state):
         """θ + βm, where Nesterov evaluates the next gradient."""

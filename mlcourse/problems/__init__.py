@@ -1,4 +1,4 @@
-"""Problems to optimise: 2-D test functions, models on real data, and the training loop.
+"""Problems to optimise: 2-D test functions and models on real data.
 
 * :mod:`~mlcourse.problems.functions`: :func:`quadratic`, :func:`rosenbrock`,
   :func:`beale`, :func:`saddle`, :func:`rastrigin`, each a :class:`Function2D` with
@@ -8,8 +8,11 @@
   :class:`DataProblem` whose ``loss``/``grad`` take an optional mini-batch.
 * :mod:`~mlcourse.problems.data`: :func:`load_dataset` and the seeded mini-batch
   iterator :func:`batches`.
-* :mod:`~mlcourse.problems.minimize`: :func:`minimize`, the one training loop, and
-  :func:`clip_by_norm`, the one gradient clipping.
+* :mod:`~mlcourse.problems.interface`: what a problem is (:data:`PROBLEM_TYPES`,
+  :func:`is_problem`), the interface the training loop and the widgets rely on.
+* :func:`minimize`, :class:`MinimizeResult` and :func:`clip_by_norm` live in
+  :mod:`mlcourse.train` (``from mlcourse import train``); they are re-exported here so
+  that code written before the move keeps working.
 * :mod:`~mlcourse.problems.noise`: :func:`with_gradient_noise`, a problem whose
   gradients carry Gaussian noise (injected noise where there is no data to sample).
 * :mod:`~mlcourse.problems.counterexamples`: :func:`lessard_counterexample`, the 1-D
@@ -23,12 +26,13 @@
 
 from mlcourse.problems.data import DATASETS, batches, load_dataset
 from mlcourse.problems.functions import Function2D, beale, quadratic, rastrigin, rosenbrock, saddle
-from mlcourse.problems.minimize import MinimizeResult, clip_by_norm, minimize
+from mlcourse.problems.interface import PROBLEM_TYPES, is_problem
 from mlcourse.problems.models import DataProblem, linear_regression, logistic_regression, mlp
 from mlcourse.problems.noise import with_gradient_noise
 from mlcourse.problems.counterexamples import Function1D, lessard_counterexample
 from mlcourse.problems.groups import GroupData, group_dro, group_weighted, two_groups
 from mlcourse.problems.per_example import input_gradients
+from mlcourse.train import MinimizeResult, clip_by_norm, minimize
 
 __all__ = [
     "DATASETS", "batches", "load_dataset",
@@ -39,4 +43,5 @@ __all__ = [
     "Function1D", "lessard_counterexample",
     "GroupData", "group_dro", "group_weighted", "two_groups",
     "input_gradients",
+    "PROBLEM_TYPES", "is_problem",
 ]

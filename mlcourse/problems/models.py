@@ -32,7 +32,8 @@ class DataProblem(NamedTuple):
         n_samples: the number of training samples (valid batch indices are below it).
         X, y: the training data, read-only.
         accuracy: ``(theta, batch=None) -> float`` for classifiers, else None.
-        hessian: ``theta -> (dim, dim)`` where it is cheap (linear regression), else None.
+        hessian: ``theta -> (dim, dim)``, the Hessian of the loss at ``theta``, where it is
+            cheap (linear regression with MSE, whose Hessian is constant), else None.
         unpack: ``theta -> tuple of arrays`` (views of the weights), else None.
         pack: ``(*arrays) -> theta``, the inverse of ``unpack``, else None.
         predict: ``(theta, X) -> outputs`` of the model on any inputs ``X`` of shape
@@ -162,7 +163,7 @@ _REGRESSION_LOSSES = {
     "huber": (losses.huber, losses.huber_grad),
 }
 _CLASSIFICATION_LOSSES = {
-    "cross_entropy": (losses.binary_cross_entropy_with_logits, losses.binary_cross_entropy_with_logits_grad),
+    "binary_cross_entropy": (losses.binary_cross_entropy_with_logits, losses.binary_cross_entropy_with_logits_grad),
     "squared_error": (losses.mse_with_logits, losses.mse_with_logits_grad),
 }
 
@@ -187,6 +188,8 @@ def linear_regression(dataset="diabetes", loss="mse", delta=None):
     ``hessian``: full-batch gradient descent diverges for
     :math:`\eta > 2/\lambda_{\max}(H)`, exactly as on :func:`~mlcourse.problems.quadratic`.
     MAE and Huber have no constant Hessian (``hessian`` is None).
+    ``hessian(theta)`` takes ``theta`` like every problem's ``hessian`` (see
+    :mod:`mlcourse.problems.interface`), though here the answer does not depend on it.
     """
     X, y = _training_data(dataset, ("diabetes",))
     value, gradient = _REGRESSION_LOSSES[check_choice("loss", loss, tuple(_REGRESSION_LOSSES))]
@@ -202,14 +205,19 @@ def linear_regression(dataset="diabetes", loss="mse", delta=None):
     X1 = np.column_stack([X, np.ones(problem.n_samples)])
     H = 2 * X1.T @ X1 / problem.n_samples
     H.flags.writeable = False
-    return problem._replace(hessian=lambda theta=None: H)
+
+    def hessian(theta):
+        _theta(theta, problem.theta0.size)
+        return H
+
+    return problem._replace(hessian=hessian)
 
 
-def logistic_regression(dataset="breast_cancer", loss="cross_entropy"):
+def logistic_regression(dataset="breast_cancer", loss="binary_cross_entropy"):
     r"""Logistic regression on the breast-cancer data, by default trained with binary cross-entropy.
 
     :math:`p_i = \sigma(z_i)`, :math:`z_i = x_i^\top w + b`, is the predicted probability
-    of "benign" (label 1). ``loss`` is ``"cross_entropy"`` (the default,
+    of "benign" (label 1). ``loss`` is ``"binary_cross_entropy"`` (the default,
     :func:`mlcourse.losses.binary_cross_entropy_with_logits` of the logits) or
     ``"squared_error"`` (:func:`mlcourse.losses.mse_with_logits`,
     :math:`\frac1n \sum_i (p_i - y_i)^2`), a poor choice kept to show how the sigmoid's
@@ -222,8 +230,12 @@ def logistic_regression(dataset="breast_cancer", loss="cross_entropy"):
     slowly as the loss creeps toward 0. ``accuracy`` counts logits on the right side of 0.
     """
     X, y = _training_data(dataset, ("breast_cancer",))
+    if loss == "cross_entropy":
+        raise ValueError("invalid loss = 'cross_entropy', expected 'binary_cross_entropy' (the binary "
+                         "cross-entropy of the logits, renamed: 'cross_entropy' is the multi-class "
+                         "loss of mlcourse.losses) or 'squared_error'")
     value, gradient = _CLASSIFICATION_LOSSES[check_choice("loss", loss, tuple(_CLASSIFICATION_LOSSES))]
-    label = "" if loss == "cross_entropy" else f", {loss}"
+    label = "" if loss == "binary_cross_entropy" else f", {loss}"
     return _linear_model(f"logistic regression{label} ({_data_label(dataset)})", X, y, value, gradient, True)
 
 
@@ -247,10 +259,11 @@ def mlp(hidden=32, dataset="digits", seed=0, activation="tanh", classes=None):
     ``(W1, b1, W2, b2)`` and ``pack(W1, b1, W2, b2)`` the flat vector. Note that torch's
     ``nn.Linear.weight`` is the transpose, (out, in).
 
-    ``dataset`` is ``"digits"``, ``"breast_cancer"`` or your own pair ``(X, y)`` with
-    integer labels (e.g. a training split); ``classes`` is the number of classes C
-    (default: the largest label + 1), so that a split, or a handful of examples, gives
-    the same shapes as the whole data set.
+    ``dataset`` is ``"digits"`` (the default), ``"breast_cancer"`` or, as for the linear
+    models, your own pair ``(X, y)`` of shapes (n, d) and (n,), e.g. a training split,
+    with class labels 0, 1, ... in ``y`` (integers, or floats with integer values);
+    ``classes`` is the number of classes C (default: the largest label + 1), so that a
+    split, or a handful of examples, gives the same shapes as the whole data set.
 
     ``theta0`` is drawn like torch's default ``nn.Linear`` initialisation: every weight
     and bias of a layer uniform in :math:`\pm 1/\sqrt{\text{fan\_in}}`, from
@@ -267,9 +280,12 @@ def mlp(hidden=32, dataset="digits", seed=0, activation="tanh", classes=None):
     hidden = check_int("hidden", hidden, low=1)
     phi, phi_prime = _ACTIVATIONS[check_choice("activation", activation, tuple(_ACTIVATIONS))]
     X, y = _training_data(dataset, ("digits", "breast_cancer"))
-    if np.any(y != np.round(y)) or y.min() < 0:
-        raise ValueError("invalid dataset: y must hold integer class labels 0, 1, ... for an MLP")
     labels = y.astype(np.int64)
+    wrong = np.flatnonzero((labels != y) | (labels < 0))
+    if wrong.size:
+        raise ValueError(f"invalid y label = {float(y[wrong[0]])!r} at index {int(wrong[0])}, "
+                         "expected integer class labels 0, 1, ..., C - 1")
+    labels.flags.writeable = False
     n, d = X.shape
     C = int(labels.max()) + 1 if classes is None else check_int("classes", classes, low=int(labels.max()) + 1)
     shapes = [(d, hidden), (hidden,), (hidden, C), (C,)]

@@ -23,7 +23,7 @@ def with_gradient_noise(problem, std, seed=0):
     Args:
         problem: a 2-D function or data problem from :mod:`mlcourse.problems` (a
             NamedTuple with ``grad`` and ``name``). Its ``loss`` is kept, so
-            :func:`~mlcourse.problems.minimize` still records the exact loss.
+            :func:`~mlcourse.train.minimize` still records the exact loss.
         std: standard deviation of the noise added to each coordinate (``>= 0``;
             0 gives the exact gradient).
         seed: seeds the noise. Each call of the returned ``grad`` draws fresh noise,

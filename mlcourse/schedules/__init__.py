@@ -15,12 +15,12 @@ checks its arguments when it is called, and each schedule rejects negative or
 non-integer ``t``.
 
 - :mod:`~mlcourse.schedules.decay`: :func:`power`, :func:`exponential_decay`
-  (the notes' two), :func:`exponential`, :func:`step`, :func:`multistep`,
+  (the notes' two), :func:`exponential`, :func:`step`, :func:`multi_step`,
   :func:`piecewise_constant`.
 - :mod:`~mlcourse.schedules.annealing`: :func:`linear` (warm-up),
   :func:`cosine_annealing`, :func:`one_cycle`.
 - :mod:`~mlcourse.schedules.plateau`: :func:`reduce_on_plateau`, the one
-  stateful schedule (``init()`` and ``update(state, metric)``).
+  stateful schedule (``init()`` and ``update(metric, state)``).
 - :mod:`~mlcourse.schedules.chain`: :func:`sequential` (a warm-up, then another
   schedule).
 """
@@ -28,7 +28,7 @@ non-integer ``t``.
 from ._base import Schedule
 from .annealing import cosine_annealing, linear, one_cycle
 from .chain import sequential
-from .decay import exponential, exponential_decay, multistep, piecewise_constant, power, step
+from .decay import exponential, exponential_decay, multi_step, piecewise_constant, power, step
 from .plateau import Plateau, PlateauState, reduce_on_plateau
 
 __all__ = [
@@ -39,7 +39,7 @@ __all__ = [
     "exponential_decay",
     "exponential",
     "step",
-    "multistep",
+    "multi_step",
     "piecewise_constant",
     "linear",
     "cosine_annealing",

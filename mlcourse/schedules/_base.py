@@ -4,6 +4,8 @@ import numbers
 
 import numpy as np
 
+from .._checks import check_list
+
 
 def check_steps(t, max_step=None, max_name=None):
     """Return ``(steps, is_scalar)``: ``t`` as a flat int64 array, and whether it was a scalar.
@@ -69,9 +71,7 @@ def describe(name, **arguments):
 
 def check_steps_list(name, values, *, low=0, increasing=False):
     """Return ``values`` as a list of ints ``>= low`` (strictly increasing if asked)."""
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-        raise TypeError(f"invalid {name} = {values!r}, expected a list of integers")
-    values = list(values)
+    values = check_list(name, values, "integers")
     for value in values:
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
             raise TypeError(f"invalid {name} = {values!r}, expected a list of integers")

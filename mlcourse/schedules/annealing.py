@@ -4,7 +4,7 @@ cosine annealing and the 1cycle policy.
 
 import numpy as np
 
-from .._checks import check_choice, check_int, check_range
+from .._checks import check_choice, check_flag, check_int, check_range
 from ._base import Schedule, describe
 
 
@@ -166,8 +166,7 @@ def one_cycle(
     anneal_strategy = check_choice("anneal_strategy", anneal_strategy, ("cos", "linear"))
     div_factor = check_range("div_factor", div_factor, 0, low_open=True)
     final_div_factor = check_range("final_div_factor", final_div_factor, 0, low_open=True)
-    if not isinstance(three_phase, bool):
-        raise TypeError(f"invalid three_phase = {three_phase!r}, expected True or False")
+    three_phase = check_flag("three_phase", three_phase)
 
     initial_lr = max_lr / div_factor
     final_lr = initial_lr / final_div_factor

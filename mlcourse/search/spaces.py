@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from mlcourse._checks import check_int, check_number, check_range
+from mlcourse._checks import check_int, check_list, check_number, check_range
 
 __all__ = ["Space", "uniform", "loguniform", "integers", "choice", "is_space"]
 
@@ -149,8 +149,7 @@ def integers(low: int, high: int) -> Space:
 
 class _Choice(Space):
     def __init__(self, options):
-        if isinstance(options, (str, bytes)) or not hasattr(options, "__len__"):
-            raise TypeError(f"invalid options = {options!r}, expected a list of values")
+        options = check_list("options", options, "values")
         if len(options) == 0:
             raise ValueError("invalid options = [], expected at least one value")
         self.options = tuple(options)

@@ -22,7 +22,7 @@ Usage in a chapter (the last expression of a cell displays the figure)::
 Every callable (problem, optimizer or schedule factory, function) is called with
 the slider values whose names match its parameters; a required parameter that
 matches no slider, or a slider that no callable takes, is an error. A run that
-diverges (``problems.minimize`` status ``"diverged"``) is cut where it diverged and
+diverges (``train.minimize`` status ``"diverged"``) is cut where it diverged and
 its legend entry reads ``"<label>: diverged at step <t>"``.
 
 How it works. A widget is a finite table of *frames*, one per point of the

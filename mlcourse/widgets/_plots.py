@@ -2,14 +2,16 @@
 
 Each builds a :class:`~mlcourse.widgets._widget.Widget` from two functions: what is
 drawn once (the background) and which lines a frame has. The numbers all come from
-:mod:`mlcourse` (``problems.minimize``, the optimizers, the schedules): nothing here
+:mod:`mlcourse` (``train.minimize``, the optimizers, the schedules): nothing here
 re-implements a formula.
 """
 
-import numbers
-
 import numpy as np
 
+from .._checks import check_int
+from ..optim import Optimizer
+from ..problems.interface import is_problem
+from ..train import minimize
 from ._canvas import Layout, style
 from ._sliders import check_all_used, check_sliders, grid, parameters
 from ._widget import Widget
@@ -19,14 +21,6 @@ WIDTH, HEIGHT = 640, 420
 
 def _values_for(names, values):
     return {n: values[n] for n in names}
-
-
-def _check_steps(steps):
-    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral):
-        raise TypeError(f"invalid steps = {steps!r}, expected an integer")
-    if steps < 1:
-        raise ValueError(f"invalid steps = {steps!r}, expected steps >= 1")
-    return int(steps)
 
 
 def _check_lines(name, table):
@@ -39,7 +33,7 @@ def _check_lines(name, table):
 
 
 class _Runs:
-    """``problems.minimize`` of every (problem, optimizer) a frame needs, each run once.
+    """``train.minimize`` of every (problem, optimizer) a frame needs, each run once.
 
     A run depends only on the sliders its problem and optimizer take, so a slider
     that one optimizer ignores does not rerun it.
@@ -47,18 +41,18 @@ class _Runs:
 
     def __init__(self, problem, optimizers, sliders, steps, theta0):
         names = [s.name for s in sliders]
-        if hasattr(problem, "loss") and hasattr(problem, "grad"):
+        if is_problem(problem):
             self._problem, self.problem_names = (lambda: problem), ()
         else:
             self._problem, self.problem_names = problem, parameters(problem, names, "problem")
         self.optimizers, self.optimizer_names = {}, {}
         for label, make in _check_lines("optimizers", optimizers).items():
-            if hasattr(make, "update") and hasattr(make, "init"):  # an Optimizer itself
+            if isinstance(make, Optimizer):  # an Optimizer itself, not a function of sliders
                 make = (lambda opt: lambda: opt)(make)
             self.optimizers[label] = make
             self.optimizer_names[label] = parameters(make, names, f"optimizers[{label!r}]")
         check_all_used(sliders, set(self.problem_names).union(*self.optimizer_names.values()))
-        self.steps = _check_steps(steps)
+        self.steps = check_int("steps", steps, low=1)
         self.theta0 = None if theta0 is None else np.asarray(theta0, dtype=float)
         self._problems, self._runs = {}, {}
 
@@ -66,15 +60,14 @@ class _Runs:
         key = tuple(values[n] for n in self.problem_names)
         if key not in self._problems:
             problem = self._problem(**_values_for(self.problem_names, values))
-            if not (hasattr(problem, "loss") and hasattr(problem, "grad")):
-                raise TypeError(f"invalid problem: it returned {problem!r}, expected a problem with loss and grad")
+            if not is_problem(problem):
+                raise TypeError(f"invalid problem: it returned {problem!r}, expected a problem from "
+                                "mlcourse.problems (a Function2D, a DataProblem or a Function1D)")
             self._problems[key] = problem
         return self._problems[key]
 
     def run(self, values, label):
         """The ``MinimizeResult`` of optimizer ``label`` at these slider values."""
-        from mlcourse.problems import minimize
-
         names = self.optimizer_names[label]
         key = (tuple(values[n] for n in self.problem_names), label, tuple(values[n] for n in names))
         if key not in self._runs:
@@ -115,7 +108,7 @@ def trajectories(problem, optimizers, sliders, steps=200, theta0=None, *, panels
             callable of slider values returning one.
         optimizers: ``{label: callable of slider values returning an Optimizer}``.
         sliders: the :class:`Slider` list.
-        steps: updates per run (``problems.minimize``).
+        steps: updates per run (``train.minimize``).
         theta0: the start (default ``problem.theta0``).
         panels: one panel per optimizer, side by side, instead of one shared panel.
         title: figure title (default: the problem's name).
@@ -215,7 +208,7 @@ def schedule_curves(schedules, sliders, steps=100, *, ylim=None, title=None, wid
     makers = _check_lines("schedules", schedules)
     uses = {label: parameters(make, names, f"schedules[{label!r}]") for label, make in makers.items()}
     check_all_used(sliders, set().union(*uses.values()))
-    steps = _check_steps(steps)
+    steps = check_int("steps", steps, low=1)
     t = np.arange(steps)
 
     def rates(values, label):

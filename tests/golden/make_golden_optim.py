@@ -4,8 +4,9 @@ Run from the repository root with torch installed (torch is a test oracle only):
 
     .venv/bin/python tests/golden/make_golden_optim.py
 
-The table ``CASES`` and the gradient functions ``PROBLEMS`` are also imported by
-tests/test_optim.py (which never imports torch), so the cases live in one place.
+The settings come from the registry tests/optim_cases.py (each case's ``golden``);
+the gradient functions ``PROBLEMS`` and ``case_id`` are also imported by
+tests/test_optim.py (which never imports torch).
 For each case, problem and dtype the file holds the parameters after every one of
 ``STEPS`` updates, and the learning rate torch used at each update (for a schedule,
 the value of ``torch.optim.lr_scheduler`` after ``t`` calls of ``scheduler.step()``).
@@ -16,8 +17,12 @@ torch's default float32.
 
 import json
 import pathlib
+import sys
 
 import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # tests/, when run as a script
+import optim_cases  # noqa: E402
 
 STEPS = 30
 OUT = pathlib.Path(__file__).with_name("optim.json")
@@ -32,45 +37,8 @@ PROBLEMS = {
     # L = sum log cosh(θ - c) + 0.05 θ²: bounded gradients, a nonlinear valley
     "logcosh": lambda theta: np.tanh(theta - CENTRE) + 0.1 * theta,
 }
-STEP_LR = {"schedule": "StepLR", "lr": 0.1, "step_size": 7, "gamma": 0.5}
-COSINE_LR = {"schedule": "CosineAnnealingLR", "lr": 0.05, "T_max": 20}
-
-# (mlcourse factory name, keyword arguments); "lr" may be a schedule spec above.
-CASES = [
-    ("sgd", {"lr": 0.05}),
-    ("sgd", {"lr": 0.05, "momentum": 0.9}),
-    ("sgd", {"lr": 0.03, "momentum": 0.8, "dampening": 0.3, "weight_decay": 0.1}),
-    ("sgd", {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01}),
-    ("sgd", {"lr": STEP_LR, "momentum": 0.9}),
-    ("adam", {"lr": 0.1}),
-    ("adam", {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1}),
-    ("adam", {"lr": 0.05, "amsgrad": True}),
-    ("adam", {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True}),
-    ("adam", {"lr": COSINE_LR, "amsgrad": True, "weight_decay": 0.05}),
-    ("adamw", {"lr": 0.05}),
-    ("adamw", {"lr": 0.05, "weight_decay": 0.3, "amsgrad": True}),
-    ("adamw", {"lr": STEP_LR, "betas": (0.5, 0.9)}),
-    ("adamax", {"lr": 0.05}),
-    ("adamax", {"lr": 0.1, "betas": (0.8, 0.95), "eps": 1e-4, "weight_decay": 0.1}),
-    ("adamax", {"lr": COSINE_LR}),
-    ("nadam", {"lr": 0.05}),
-    ("nadam", {"lr": 0.05, "betas": (0.8, 0.99), "momentum_decay": 0.05, "weight_decay": 0.1}),
-    ("nadam", {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True}),
-    ("nadam", {"lr": STEP_LR, "eps": 1e-3}),
-    ("adagrad", {"lr": 0.3}),
-    ("adagrad", {"lr": 0.3, "lr_decay": 0.05, "weight_decay": 0.1, "initial_accumulator_value": 0.1}),
-    ("adagrad", {"lr": COSINE_LR, "eps": 1e-3}),
-    ("rmsprop", {"lr": 0.01}),
-    ("rmsprop", {"lr": 0.01, "alpha": 0.9, "centered": True, "weight_decay": 0.05}),
-    ("rmsprop", {"lr": 0.005, "momentum": 0.9, "eps": 1e-4}),
-    ("rmsprop", {"lr": STEP_LR, "alpha": 0.95, "momentum": 0.5, "centered": True}),
-    ("adadelta", {}),
-    ("adadelta", {"lr": 0.5, "rho": 0.95, "eps": 1e-4, "weight_decay": 0.1}),
-    ("adadelta", {"lr": COSINE_LR, "rho": 0.5}),
-]
-
-TORCH_CLASS = {"sgd": "SGD", "adagrad": "Adagrad", "rmsprop": "RMSprop", "adadelta": "Adadelta",
-               "adam": "Adam", "adamw": "AdamW", "adamax": "Adamax", "nadam": "NAdam"}
+# (mlcourse factory name, keyword arguments); "lr" may be a schedule spec (optim_cases.STEP_LR, ...).
+CASES = [(case.name, settings) for case in optim_cases.TORCH_STYLE for settings in case.golden]
 
 
 def case_id(name, kwargs):
@@ -87,7 +55,7 @@ def torch_trajectory(torch, name, kwargs, problem, dtype):
     if schedule is not None:
         kwargs["lr"] = schedule["lr"]
     theta = torch.tensor(THETA0.astype(dtype), requires_grad=True)
-    optimizer = getattr(torch.optim, TORCH_CLASS[name])([theta], **kwargs)
+    optimizer = getattr(torch.optim, optim_cases.BY_NAME[name].torch_class)([theta], **kwargs)
     scheduler = None
     if schedule is not None:
         options = {k: v for k, v in schedule.items() if k not in ("schedule", "lr")}

@@ -1,5 +1,10 @@
 r"""The training loop every chapter, widget and grader uses, and gradient clipping.
 
+``from mlcourse import train``: :func:`minimize` runs an optimizer from
+:mod:`mlcourse.optim` on a problem from :mod:`mlcourse.problems` and returns a
+:class:`MinimizeResult`; :func:`clip_by_norm` is the one gradient clipping. (They
+are also importable from :mod:`mlcourse.problems`, where they lived before.)
+
 One step of :func:`minimize`, with :math:`\theta` the parameters and ``opt`` an
 optimizer from :mod:`mlcourse.optim`:
 
@@ -18,7 +23,6 @@ from typing import NamedTuple
 import numpy as np
 
 from mlcourse._checks import as_float_array, check_int, check_range
-from mlcourse.problems.data import batches
 
 __all__ = ["MinimizeResult", "minimize", "clip_by_norm"]
 
@@ -68,7 +72,8 @@ def minimize(problem, optimizer, steps, theta0=None, batch_size=None, seed=0, cl
     """Run ``optimizer`` on ``problem`` for ``steps`` updates; never raises on divergence.
 
     Args:
-        problem: a 2-D function or data problem from :mod:`mlcourse.problems`.
+        problem: a problem from :mod:`mlcourse.problems` (a ``Function2D``, a
+            ``DataProblem`` or a ``Function1D``, see :mod:`mlcourse.problems.interface`).
         optimizer: an ``Optimizer`` from :mod:`mlcourse.optim` (``init``, ``lookahead``,
             ``update``).
         steps: number of updates.
@@ -91,6 +96,10 @@ def minimize(problem, optimizer, steps, theta0=None, batch_size=None, seed=0, cl
     different batch sizes compare on one scale. Floating-point overflow warnings
     are silenced inside the loop: divergence is reported in ``status`` instead.
     """
+    # imported here, not above: mlcourse.problems imports this module to re-export it
+    from mlcourse.problems import batches, interface
+
+    interface.check_problem("problem", problem)
     steps = check_int("steps", steps, low=0)
     if clip_norm is not None:
         clip_norm = check_range("clip_norm", clip_norm, low=0, low_open=True)
@@ -99,7 +108,7 @@ def minimize(problem, optimizer, steps, theta0=None, batch_size=None, seed=0, cl
         keep_trajectory = theta.size <= 1000
     order = None
     if batch_size is not None:
-        if not hasattr(problem, "n_samples"):
+        if not interface.has_data(problem):
             raise ValueError(f"invalid batch_size = {batch_size!r} for {problem.name!r}, which has no data")
         order = batches(problem.n_samples, batch_size, seed=seed)
 
