@@ -12,6 +12,10 @@
   :func:`clip_by_norm`, the one gradient clipping.
 * :mod:`~mlcourse.problems.noise`: :func:`with_gradient_noise`, a problem whose
   gradients carry Gaussian noise (injected noise where there is no data to sample).
+* :mod:`~mlcourse.problems.sparse`: :func:`sparse_features`, generated data whose
+  features are on with very different frequencies (chapter 6, AdaGrad).
+* :mod:`~mlcourse.problems.online`: :func:`reddi_counterexample` and
+  :func:`run_online`, an online problem on which Adam does not converge (chapter 6).
 """
 
 from mlcourse.problems.data import DATASETS, batches, load_dataset
@@ -19,6 +23,8 @@ from mlcourse.problems.functions import Function2D, beale, quadratic, rastrigin,
 from mlcourse.problems.minimize import MinimizeResult, clip_by_norm, minimize
 from mlcourse.problems.models import DataProblem, linear_regression, logistic_regression, mlp
 from mlcourse.problems.noise import with_gradient_noise
+from mlcourse.problems.online import OnlineProblem, OnlineResult, reddi_counterexample, run_online
+from mlcourse.problems.sparse import SparseData, sparse_features
 
 __all__ = [
     "DATASETS", "batches", "load_dataset",
@@ -26,4 +32,6 @@ __all__ = [
     "MinimizeResult", "clip_by_norm", "minimize",
     "DataProblem", "linear_regression", "logistic_regression", "mlp",
     "with_gradient_noise",
+    "OnlineProblem", "OnlineResult", "reddi_counterexample", "run_online",
+    "SparseData", "sparse_features",
 ]
