@@ -10,7 +10,10 @@ one reads *off* them:
   optimizer's last update, read from its state;
 * :func:`adam_step_bound`: how long one coordinate's Adam step can be, in units
   of η;
-* :func:`adadelta_first_step`: the length of Adadelta's first step, set by ε.
+* :func:`adadelta_first_step`: the length of Adadelta's first step, set by ε;
+* :func:`normalized_step`: :math:`\hat m / (\sqrt{\hat v} + \epsilon)`, the step per
+  unit of η, with ε outside the square root (torch, the Adam paper) or inside it;
+* :func:`nadam_momentum`: the momentum coefficient :math:`\mu_t` of NAdam's warm-up.
 
 Each is tested against the optimizers' own updates (``tests/test_adaptive.py``).
 """
@@ -21,7 +24,8 @@ from mlcourse._checks import check_int, check_range
 from mlcourse.optim import AdagradState, AdamState, RMSpropState
 from mlcourse.optim._base import check_betas
 
-__all__ = ["bias_correction", "ema_weights", "effective_lr", "adam_step_bound", "adadelta_first_step"]
+__all__ = ["bias_correction", "ema_weights", "effective_lr", "adam_step_bound", "adadelta_first_step",
+           "normalized_step", "nadam_momentum"]
 
 
 def _steps(t):
@@ -178,3 +182,41 @@ def adadelta_first_step(grad, rho=0.9, eps=1e-6, lr=1.0):
     lr = check_range("lr", lr, 0)
     g = np.abs(np.asarray(grad, dtype=np.float64))
     return lr * np.sqrt(eps) * g / np.sqrt((1 - rho) * g * g + eps)
+
+
+def normalized_step(m_hat, v_hat, eps=1e-8, eps_inside_root=False):
+    r"""Adam's step per unit of learning rate, :math:`\hat m / (\sqrt{\hat v} + \epsilon)`.
+
+    With ``eps_inside_root=True`` it is :math:`\hat m / \sqrt{\hat v + \epsilon}`
+    instead, the form of some texts and of TensorFlow 1's ``RMSPropOptimizer``. The two
+    agree while :math:`\hat v \gg \epsilon` and part ways for small gradients: with
+    :math:`\epsilon = 10^{-8}` outside, a steady gradient of size :math:`10^{-6}`
+    still gives a step of about η; inside, the floor is :math:`\sqrt\epsilon = 10^{-4}`,
+    and the same gradient gives a step of about :math:`10^{-2}\eta`. torch's Adam,
+    AdamW, NAdam, RMSprop and Adagrad put ε outside; Adadelta puts it inside.
+    """
+    eps = check_range("eps", eps, 0)
+    m_hat = np.asarray(m_hat, dtype=np.float64)
+    v_hat = np.asarray(v_hat, dtype=np.float64)
+    if np.any(v_hat < 0):
+        raise ValueError("invalid v_hat with a negative entry, expected a mean of squares (>= 0)")
+    return m_hat / np.sqrt(v_hat + eps) if eps_inside_root else m_hat / (np.sqrt(v_hat) + eps)
+
+
+def nadam_momentum(t, beta1=0.9, momentum_decay=4e-3):
+    r"""NAdam's momentum coefficient of update ``t``, :math:`\mu_t = \beta_1\bigl(1 - \tfrac12\, 0.96^{t\psi}\bigr)`.
+
+    Dozat's (2016) schedule, as torch's ``NAdam`` uses it with ψ = ``momentum_decay``
+    (0.004 by default): the momentum starts at about :math:`\beta_1/2` and creeps up
+    towards :math:`\beta_1`, slowly (for ψ = 0.004 it needs about 9 000 updates to
+    pass :math:`0.8` when :math:`\beta_1 = 0.9`). :func:`mlcourse.optim.nadam` keeps
+    the running product :math:`\Pi_t = \mu_1 \cdots \mu_t` in its state
+    (``mu_product``) for its bias correction.
+
+    ``t`` is the update count (1 for the first), an int or an int array.
+    """
+    beta1 = check_range("beta1", beta1, 0, 1, high_open=True)
+    momentum_decay = check_range("momentum_decay", momentum_decay, 0)
+    t = _steps(t).astype(np.float64)
+    mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
+    return float(mu) if mu.ndim == 0 else mu

@@ -164,6 +164,40 @@ def test_adadelta_first_step_matches_the_optimizer():
     assert adaptive.adadelta_first_step(1e3) == pytest.approx(np.sqrt(1e-6 / 0.1), rel=1e-6)
 
 
+# --- normalized_step and nadam_momentum ---------------------------------------------------
+
+def test_normalized_step_is_adams_step_per_unit_learning_rate():
+    for old, new, g, state in run(optim.adam(lr=0.01, eps=1e-3), gradient_stream(6), np.ones(6)):
+        t = state.step
+        m_hat = state.exp_avg / adaptive.bias_correction(0.9, t)
+        v_hat = state.exp_avg_sq / adaptive.bias_correction(0.999, t)
+        np.testing.assert_allclose(new, old - 0.01 * adaptive.normalized_step(m_hat, v_hat, 1e-3), rtol=1e-10)
+
+
+def test_eps_inside_the_root_differs_only_for_small_gradients():
+    for g in (1.0, 1e-2):
+        outside = adaptive.normalized_step(g, g * g)
+        inside = adaptive.normalized_step(g, g * g, eps_inside_root=True)
+        assert outside == pytest.approx(1.0, rel=1e-6) and inside == pytest.approx(1.0, rel=1e-3)
+    assert adaptive.normalized_step(1e-6, 1e-12) == pytest.approx(1 / 1.01)
+    assert adaptive.normalized_step(1e-6, 1e-12, eps_inside_root=True) == pytest.approx(1e-2, rel=1e-3)
+    with pytest.raises(ValueError, match="invalid v_hat"):
+        adaptive.normalized_step(1.0, -1.0)
+
+
+def test_nadam_momentum_matches_the_optimizers_running_product():
+    for beta1, psi in [(0.9, 4e-3), (0.8, 0.5)]:
+        steps = run(optim.nadam(betas=(beta1, 0.999), momentum_decay=psi), gradient_stream(7, steps=40),
+                    np.zeros(6))
+        products = np.array([s.mu_product for *_, s in steps], dtype=np.float64)
+        mu = adaptive.nadam_momentum(np.arange(1, 41), beta1, psi)
+        np.testing.assert_allclose(products, np.cumprod(mu), rtol=1e-12)
+    assert adaptive.nadam_momentum(1) == pytest.approx(0.9 * (1 - 0.5 * 0.96**0.004))
+    assert adaptive.nadam_momentum(10**7) == pytest.approx(0.9)
+    with pytest.raises(ValueError, match="invalid t = 0"):
+        adaptive.nadam_momentum(0)
+
+
 # --- sparse_features ------------------------------------------------------------------------
 
 def test_sparse_features_frequencies_labels_and_reproducibility():
