@@ -16,6 +16,11 @@
   features are on with very different frequencies (chapter 6, AdaGrad).
 * :mod:`~mlcourse.problems.online`: :func:`reddi_counterexample` and
   :func:`run_online`, an online problem on which Adam does not converge (chapter 6).
+* :mod:`~mlcourse.problems.groups`: :func:`two_groups`, data whose people belong to
+  two groups (a documented mechanism), and the group objectives :func:`group_weighted`
+  and :func:`group_dro` (chapter 9).
+* :mod:`~mlcourse.problems.per_example`: :func:`input_gradients`, each example's loss
+  gradient with respect to its input (a saliency map; chapter 9).
 """
 
 from mlcourse.problems.data import DATASETS, batches, load_dataset
@@ -25,6 +30,8 @@ from mlcourse.problems.models import DataProblem, linear_regression, logistic_re
 from mlcourse.problems.noise import with_gradient_noise
 from mlcourse.problems.online import OnlineProblem, OnlineResult, reddi_counterexample, run_online
 from mlcourse.problems.sparse import SparseData, sparse_features
+from mlcourse.problems.groups import GroupData, group_dro, group_weighted, two_groups
+from mlcourse.problems.per_example import input_gradients
 
 __all__ = [
     "DATASETS", "batches", "load_dataset",
@@ -34,4 +41,6 @@ __all__ = [
     "with_gradient_noise",
     "OnlineProblem", "OnlineResult", "reddi_counterexample", "run_online",
     "SparseData", "sparse_features",
+    "GroupData", "group_dro", "group_weighted", "two_groups",
+    "input_gradients",
 ]
