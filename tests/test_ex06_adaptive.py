@@ -167,6 +167,18 @@ def test_every_mistake_of_the_module_is_recognised_as_itself(name):
             run_test_cell(test_cell, namespace)
 
 
+def test_a_known_mistake_that_gives_nan_keeps_its_hint():
+    """compare: nan from a known mistake (Adam's t counted from 0) gets that mistake's hint,
+    any other nan the generic overflow hint."""
+    from mlcourse.checks._compare import compare
+
+    nan = np.array([np.nan, np.nan])
+    with pytest.raises(checks.CheckFailed, match="t counts from 1"):
+        compare("adam_update", nan, np.array([0.9, 2.1]), "", [("t counts from 1", nan)])
+    with pytest.raises(checks.CheckFailed, match="log-sum-exp"):
+        compare("adam_update", nan, np.array([0.9, 2.1]), "", [("t counts from 1", np.array([0.1, 0.2]))])
+
+
 def test_the_test_cells_are_the_documented_ones():
     """Every graded cell calls a checker; hidden cells hold their checks between the markers."""
     source = cells(SOURCE)
