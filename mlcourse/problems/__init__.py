@@ -16,6 +16,8 @@
   features are on with very different frequencies (chapter 6, AdaGrad).
 * :mod:`~mlcourse.problems.online`: :func:`reddi_counterexample` and
   :func:`run_online`, an online problem on which Adam does not converge (chapter 6).
+* :mod:`~mlcourse.problems.counterexamples`: :func:`lessard_counterexample`, the 1-D
+  strongly convex function on which the heavy ball's quadratic tuning cycles.
 * :mod:`~mlcourse.problems.groups`: :func:`two_groups`, data whose people belong to
   two groups (a documented mechanism), and the group objectives :func:`group_weighted`
   and :func:`group_dro` (chapter 9).
@@ -30,6 +32,7 @@ from mlcourse.problems.models import DataProblem, linear_regression, logistic_re
 from mlcourse.problems.noise import with_gradient_noise
 from mlcourse.problems.online import OnlineProblem, OnlineResult, reddi_counterexample, run_online
 from mlcourse.problems.sparse import SparseData, sparse_features
+from mlcourse.problems.counterexamples import Function1D, lessard_counterexample
 from mlcourse.problems.groups import GroupData, group_dro, group_weighted, two_groups
 from mlcourse.problems.per_example import input_gradients
 
@@ -41,6 +44,7 @@ __all__ = [
     "with_gradient_noise",
     "OnlineProblem", "OnlineResult", "reddi_counterexample", "run_online",
     "SparseData", "sparse_features",
+    "Function1D", "lessard_counterexample",
     "GroupData", "group_dro", "group_weighted", "two_groups",
     "input_gradients",
 ]
