@@ -15,6 +15,10 @@
   that code written before the move keeps working.
 * :mod:`~mlcourse.problems.noise`: :func:`with_gradient_noise`, a problem whose
   gradients carry Gaussian noise (injected noise where there is no data to sample).
+* :mod:`~mlcourse.problems.sparse`: :func:`sparse_features`, generated data whose
+  features are on with very different frequencies (chapter 6, AdaGrad).
+* :mod:`~mlcourse.problems.online`: :func:`reddi_counterexample` and
+  :func:`run_online`, an online problem on which Adam does not converge (chapter 6).
 * :mod:`~mlcourse.problems.counterexamples`: :func:`lessard_counterexample`, the 1-D
   strongly convex function on which the heavy ball's quadratic tuning cycles.
 * :mod:`~mlcourse.problems.groups`: :func:`two_groups`, data whose people belong to
@@ -29,6 +33,8 @@ from mlcourse.problems.functions import Function2D, beale, quadratic, rastrigin,
 from mlcourse.problems.interface import PROBLEM_TYPES, is_problem
 from mlcourse.problems.models import DataProblem, linear_regression, logistic_regression, mlp
 from mlcourse.problems.noise import with_gradient_noise
+from mlcourse.problems.online import OnlineProblem, OnlineResult, reddi_counterexample, run_online
+from mlcourse.problems.sparse import SparseData, sparse_features
 from mlcourse.problems.counterexamples import Function1D, lessard_counterexample
 from mlcourse.problems.groups import GroupData, group_dro, group_weighted, two_groups
 from mlcourse.problems.per_example import input_gradients
@@ -40,6 +46,8 @@ __all__ = [
     "MinimizeResult", "clip_by_norm", "minimize",
     "DataProblem", "linear_regression", "logistic_regression", "mlp",
     "with_gradient_noise",
+    "OnlineProblem", "OnlineResult", "reddi_counterexample", "run_online",
+    "SparseData", "sparse_features",
     "Function1D", "lessard_counterexample",
     "GroupData", "group_dro", "group_weighted", "two_groups",
     "input_gradients",

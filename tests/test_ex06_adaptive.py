@@ -1,0 +1,252 @@
+"""Exercise 6 (adaptive methods): the solution passes, and every named mistake gets its hint.
+
+The students' functions below are the solution's with one mistake each, written as a
+student would write them. They are run through the notebook's own test cells (in this
+process, as JupyterLab runs them) and, end to end, through ``mlcourse grade``: the
+solution scores full marks, the untouched release 0, and each mistake loses the points
+of its task and gets its hint in the feedback.
+"""
+
+import csv
+import html
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import numpy as np
+import pytest
+
+from mlcourse import checks  # noqa: F401  (first: the checkers capture trusted references)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ASSIGNMENT = "ex06_adaptive"
+SOURCE = os.path.join(ROOT, "solutions", ASSIGNMENT, f"{ASSIGNMENT}.ipynb")
+RELEASE = os.path.join(ROOT, "exercises", ASSIGNMENT, f"{ASSIGNMENT}.ipynb")
+sys.path.insert(0, os.path.dirname(SOURCE))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "grading_fixtures"))
+import ex06_mistakes  # noqa: E402
+import submissions as fixtures  # noqa: E402
+
+TASKS = {  # solution cell: (visible test, hidden test, points of both)
+    "adagrad_solution": ("test_adagrad", "test_adagrad_hidden", 2),
+    "rmsprop_solution": ("test_rmsprop", "test_rmsprop_hidden", 2),
+    "adam_solution": ("test_adam", "test_adam_hidden", 3),
+    "adamw_solution": ("test_adamw", "test_adamw_hidden", 3),
+}
+
+
+def cells(path):
+    return {c.metadata["nbgrader"]["grade_id"]: c for c in nbformat.read(path, as_version=4).cells
+            if "grade_id" in c.metadata.get("nbgrader", {})}
+
+
+SOLUTION = {grade_id: cells(SOURCE)[grade_id].source for grade_id in TASKS}
+
+
+def solution_code(cell):
+    """A solution cell as the student would hand it in: the markers gone."""
+    return "\n".join(line for line in SOLUTION[cell].splitlines() if "### " not in line)
+
+
+def replaced(cell, *edits):
+    """``{cell: code}``: the solution of ``cell`` with each ``old, new`` pair of ``edits`` applied."""
+    code = solution_code(cell)
+    for old, new in zip(edits[::2], edits[1::2]):
+        assert old in code, f"{old!r} is not in the solution of {cell}"
+        code = code.replace(old, new)
+    return {cell: code}
+
+
+# --- the named mistakes, as edits of the solution ------------------------------------------
+# student -> (replaced solution cells, the hint their tests must show)
+MISTAKES = {
+    "adagrad_eps_inside_root": (replaced("adagrad_solution", "(np.sqrt(total) + eps)", "np.sqrt(total + eps)"),
+                                "ε belongs outside the square root"),
+    "adagrad_forgets_the_past": (replaced("adagrad_solution", 'total = state["sum"] + grads * grads',
+                                          "total = grads * grads"), "the accumulator must keep the past"),
+    "adagrad_state_in_place": (replaced("adagrad_solution",
+                                        'total = state["sum"] + grads * grads',
+                                        'state["sum"] += grads * grads\n    total = state["sum"]'),
+                               "modified its input"),
+    "rmsprop_sum": (replaced("rmsprop_solution",
+                             'square_avg = alpha * state["square_avg"] + (1 - alpha) * grads * grads',
+                             'square_avg = state["square_avg"] + grads * grads'),
+                    "that is a sum, AdaGrad's accumulator"),
+    "rmsprop_swapped_alpha": (replaced("rmsprop_solution",
+                                       'square_avg = alpha * state["square_avg"] + (1 - alpha) * grads * grads',
+                                       'square_avg = (1 - alpha) * state["square_avg"] + alpha * grads * grads'),
+                              "α and 1 − α are swapped"),
+    "adam_no_bias_correction": (replaced("adam_solution",
+                                         "m_hat = m / (1 - beta1**t)\n    v_hat = v / (1 - beta2**t)",
+                                         "m_hat, v_hat = m, v"), "missing bias correction"),
+    "adam_t_from_zero": (replaced("adam_solution", 't = state["step"] + 1', 't = state["step"]',
+                                  '"step": t,', '"step": t + 1,'), "t counts from 1"),
+    "adam_eps_inside_root": (replaced("adam_solution", "(np.sqrt(v_hat) + eps)", "np.sqrt(v_hat + eps)"),
+                             "ε belongs outside the square root"),
+    "adam_decoupled_decay": (replaced("adam_solution", "grads = grads + weight_decay * params",
+                                      "params = params * (1 - lr * weight_decay)"),
+                             "that is AdamW's decoupled weight decay"),
+    "adam_state_in_place": (replaced("adam_solution", 't = state["step"] + 1',
+                                     't = state["step"] + 1\n    state["exp_avg"] *= beta1'),
+                            "modified its input"),
+    "adamw_as_l2": (replaced("adamw_solution",
+                             "decayed = params * (1 - lr * weight_decay)\n"
+                             "    return adam_update(decayed, grads, state, lr=lr, betas=betas, eps=eps)",
+                             "return adam_update(params, grads, state, lr=lr, betas=betas, eps=eps,\n"
+                             "                       weight_decay=weight_decay)"),
+                    "that is Adam with L2"),
+    "adamw_decay_after_the_step": (replaced(
+        "adamw_solution",
+        "decayed = params * (1 - lr * weight_decay)\n"
+        "    return adam_update(decayed, grads, state, lr=lr, betas=betas, eps=eps)",
+        "stepped, state = adam_update(params, grads, state, lr=lr, betas=betas, eps=eps)\n"
+        "    return stepped * (1 - lr * weight_decay), state"), "you decayed after the step"),
+    "adamw_decay_without_lr": (replaced("adamw_solution", "params * (1 - lr * weight_decay)",
+                                        "params * (1 - weight_decay)"), "you left out the learning rate"),
+}
+
+
+def task_of(student):
+    (cell,) = MISTAKES[student][0]
+    return cell
+
+
+def student_namespace(replacements=None):
+    """The correct solution's namespace, with some cells replaced, as a notebook runs them."""
+    namespace = {}
+    exec(cells(SOURCE)["setup"].source, namespace)
+    for cell in TASKS:
+        code = (replacements or {}).get(cell, solution_code(cell))
+        exec(code, namespace)
+    return namespace
+
+
+def run_test_cell(grade_id, namespace):
+    exec(cells(SOURCE)[grade_id].source, dict(namespace))
+
+
+# --- in this process ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("test_cell", [test for visible, hidden, _ in TASKS.values() for test in (visible, hidden)])
+def test_the_solution_passes_every_test_cell(test_cell, capsys):
+    run_test_cell(test_cell, student_namespace())
+    assert "✔" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("student", MISTAKES)
+def test_each_named_mistake_fails_its_tests_with_its_hint(student):
+    replacements, hint = MISTAKES[student]
+    namespace = student_namespace(replacements)
+    visible, hidden, _ = TASKS[task_of(student)]
+    for test_cell in (visible, hidden):
+        with pytest.raises(checks.CheckFailed, match=re.escape(hint)):
+            run_test_cell(test_cell, namespace)
+    # the other tasks are untouched and still pass (AdamW calls the student's Adam)
+    if task_of(student) != "adam_solution":
+        for cell, (other_visible, _, _) in TASKS.items():
+            if cell != task_of(student):
+                run_test_cell(other_visible, namespace)
+
+
+@pytest.mark.parametrize("name", ["ADAGRAD", "RMSPROP", "ADAM", "ADAMW"])
+def test_every_mistake_of_the_module_is_recognised_as_itself(name):
+    """Each Mistake, submitted as the student's function, fails with its own hint."""
+    reference = {"ADAGRAD": "adagrad", "RMSPROP": "rmsprop", "ADAM": "adam", "ADAMW": "adamw"}[name]
+    test_cell = {"ADAGRAD": "test_adagrad", "RMSPROP": "test_rmsprop", "ADAM": "test_adam",
+                 "ADAMW": "test_adamw"}[name]
+    update = {"adagrad": "adagrad_update", "rmsprop": "rmsprop_update", "adam": "adam_update",
+              "adamw": "adamw_update"}[reference]
+    init = {"adagrad": "adagrad_init", "rmsprop": "rmsprop_init", "adam": "adam_init", "adamw": "adam_init"}[reference]
+    for mistake in getattr(ex06_mistakes, name):
+        namespace = student_namespace()
+        namespace[update], namespace[init] = mistake.wrong, mistake.init
+        with pytest.raises(checks.CheckFailed, match=re.escape(mistake.hint)):
+            run_test_cell(test_cell, namespace)
+
+
+def test_a_known_mistake_that_gives_nan_keeps_its_hint():
+    """compare: nan from a known mistake (Adam's t counted from 0) gets that mistake's hint,
+    any other nan the generic overflow hint."""
+    from mlcourse.checks._compare import compare
+
+    nan = np.array([np.nan, np.nan])
+    with pytest.raises(checks.CheckFailed, match="t counts from 1"):
+        compare("adam_update", nan, np.array([0.9, 2.1]), "", [("t counts from 1", nan)])
+    with pytest.raises(checks.CheckFailed, match="log-sum-exp"):
+        compare("adam_update", nan, np.array([0.9, 2.1]), "", [("t counts from 1", np.array([0.1, 0.2]))])
+
+
+def test_the_test_cells_are_the_documented_ones():
+    """Every graded cell calls a checker; hidden cells hold their checks between the markers."""
+    source = cells(SOURCE)
+    graded = {grade_id: cell for grade_id, cell in source.items() if cell.metadata["nbgrader"].get("grade")}
+    assert set(graded) == {test for visible, hidden, _ in TASKS.values() for test in (visible, hidden)}
+    assert sum(cell.metadata["nbgrader"]["points"] for cell in graded.values()) == 10
+    for visible, hidden, points in TASKS.values():
+        assert graded[visible].metadata["nbgrader"]["points"] + graded[hidden].metadata["nbgrader"]["points"] \
+            == points
+        assert "checks.check_update_rule(" in graded[visible].source and "examples=" in graded[visible].source
+        assert "### BEGIN HIDDEN TESTS" in graded[hidden].source and "seed=None" in graded[hidden].source
+    released = cells(RELEASE)
+    for visible, hidden, _ in TASKS.values():
+        assert "seed=None" not in released[hidden].source  # the hidden checks are not released
+    for cell in TASKS:
+        assert "NotImplementedError" in released[cell].source
+
+
+# --- end to end: mlcourse grade ------------------------------------------------------------
+
+MLCOURSE = os.path.join(os.path.dirname(sys.executable), "mlcourse")
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ex06_submissions")
+    correct = {cell: solution_code(cell) for cell in TASKS}
+    cases = {"correct": (correct,)}
+    cases.update({student: ({**correct, **replacements},) for student, (replacements, _) in MISTAKES.items()})
+    fixtures.build(RELEASE, folder, cases)
+    shutil.copy(SOURCE, os.path.join(folder, f"instructor_{ASSIGNMENT}.ipynb"))
+    shutil.copy(RELEASE, os.path.join(folder, f"untouched_{ASSIGNMENT}.ipynb"))
+    out = tmp_path_factory.mktemp("ex06_grades")
+    run = subprocess.run([MLCOURSE, "grade", ASSIGNMENT, str(folder), "--jobs", "2", "--out", str(out),
+                          "--timeout", "30", "--notebook-timeout", "120", "--quiet"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    assert run.returncode == 0, run.stderr[-3000:]
+    with open(os.path.join(out, "grades.csv")) as f:
+        return {row["student"]: row for row in csv.DictReader(f)}, out
+
+
+def feedback(out, student):
+    folder = os.path.join(out, "feedback", student)
+    text = "".join(open(os.path.join(folder, name)).read() for name in os.listdir(folder))
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+@pytest.mark.parametrize("student", ["instructor", "correct"])
+def test_the_solution_scores_full_marks(graded, student):
+    rows, _ = graded
+    assert (rows[student]["status"], float(rows[student]["score"]), float(rows[student]["max_score"])) == \
+        ("ok", 10.0, 10.0)
+
+
+def test_the_untouched_release_scores_zero(graded):
+    rows, _ = graded
+    assert (rows["untouched"]["status"], float(rows["untouched"]["score"])) == ("ok", 0.0)
+
+
+@pytest.mark.parametrize("student", MISTAKES)
+def test_each_mistake_loses_its_points_and_gets_its_hint(graded, student):
+    rows, out = graded
+    row = rows[student]
+    visible, hidden, _ = TASKS[task_of(student)]
+    assert row["status"] == "ok"
+    assert float(row[visible]) == 0 and float(row[hidden]) == 0
+    # the other tasks keep their points, except AdamW, which calls the student's Adam
+    others = [test for cell, (v, h, _) in TASKS.items() if cell != task_of(student) for test in (v, h)
+              if not (task_of(student) == "adam_solution" and test.startswith("test_adamw"))]
+    assert all(float(row[test]) > 0 for test in others), student
+    assert MISTAKES[student][1] in feedback(out, student)
