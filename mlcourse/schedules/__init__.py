@@ -19,6 +19,7 @@ non-integer ``t``.
   :func:`piecewise_constant`.
 - :mod:`~mlcourse.schedules.annealing`: :func:`linear` (warm-up),
   :func:`cosine_annealing`, :func:`one_cycle`.
+- :mod:`~mlcourse.schedules.restarts`: :func:`cosine_annealing_warm_restarts` (SGDR).
 - :mod:`~mlcourse.schedules.plateau`: :func:`reduce_on_plateau`, the one
   stateful schedule (``init()`` and ``update(state, metric)``).
 - :mod:`~mlcourse.schedules.chain`: :func:`sequential` (a warm-up, then another
@@ -30,6 +31,7 @@ from .annealing import cosine_annealing, linear, one_cycle
 from .chain import sequential
 from .decay import exponential, exponential_decay, multistep, piecewise_constant, power, step
 from .plateau import Plateau, PlateauState, reduce_on_plateau
+from .restarts import cosine_annealing_warm_restarts
 
 __all__ = [
     "Schedule",
@@ -44,6 +46,7 @@ __all__ = [
     "linear",
     "cosine_annealing",
     "one_cycle",
+    "cosine_annealing_warm_restarts",
     "reduce_on_plateau",
     "sequential",
 ]
