@@ -9,5 +9,6 @@ and early-stopping searches that use them).
 """
 
 from mlcourse.search.spaces import Space, choice, integers, is_space, loguniform, uniform
+from mlcourse.search.range_test import RangeTest, range_test, suggest_lr  # noqa: F401  (the LR range test, chapter 7)
 
 __all__ = ["Space", "uniform", "loguniform", "integers", "choice", "is_space"]
