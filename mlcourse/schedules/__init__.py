@@ -20,6 +20,7 @@ non-integer ``t``.
 - :mod:`~mlcourse.schedules.annealing`: :func:`linear` (warm-up),
   :func:`cosine_annealing`, :func:`one_cycle`.
 - :mod:`~mlcourse.schedules.restarts`: :func:`cosine_annealing_warm_restarts` (SGDR).
+- :mod:`~mlcourse.schedules.warmup`: :func:`warmup_cosine`, linear warm-up then cosine.
 - :mod:`~mlcourse.schedules.plateau`: :func:`reduce_on_plateau`, the one
   stateful schedule (``init()`` and ``update(state, metric)``).
 - :mod:`~mlcourse.schedules.chain`: :func:`sequential` (a warm-up, then another
@@ -32,6 +33,7 @@ from .chain import sequential
 from .decay import exponential, exponential_decay, multistep, piecewise_constant, power, step
 from .plateau import Plateau, PlateauState, reduce_on_plateau
 from .restarts import cosine_annealing_warm_restarts
+from .warmup import warmup_cosine
 
 __all__ = [
     "Schedule",
@@ -47,6 +49,7 @@ __all__ = [
     "cosine_annealing",
     "one_cycle",
     "cosine_annealing_warm_restarts",
+    "warmup_cosine",
     "reduce_on_plateau",
     "sequential",
 ]
