@@ -51,8 +51,13 @@ def test_source_notebooks_follow_the_rules(path):
     nb = nbformat.read(path, as_version=4)
     ids = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata]
     assert len(ids) == len(set(ids)), "grade_ids must be unique"
-    tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
-    solutions = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    role = [c.metadata.get("nbgrader", {}) for c in nb.cells]
+    tests = [c for c, r in zip(nb.cells, role) if r.get("grade") and not r.get("solution")]
+    solutions = [c for c, r in zip(nb.cells, role) if r.get("solution") and c.cell_type == "code"]
+    # manually graded answers (a person grades them in formgrader): markdown, open, with points
+    for cell, r in zip(nb.cells, role):
+        if r.get("solution") and r.get("grade"):
+            assert cell.cell_type == "markdown" and not r["locked"] and r["points"] > 0 and not r["task"]
     assert tests and solutions
     for cell in tests:
         nbgrader = cell.metadata["nbgrader"]
@@ -77,7 +82,8 @@ def test_released_notebooks_are_clean_stubs(path):
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None
         if cell.metadata.get("nbgrader", {}).get("solution"):
-            assert "raise NotImplementedError" in cell.source
+            stub = "raise NotImplementedError" if cell.cell_type == "code" else "YOUR ANSWER HERE"
+            assert stub in cell.source
 
 
 def test_stubs_raise_not_implemented_and_nothing_else(tmp_path):

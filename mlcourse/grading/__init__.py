@@ -10,7 +10,11 @@ Checkers (called from the test cells of ``solutions/`` and ``exercises/``):
   curvature;
 * :func:`check_clip_by_norm`, :func:`check_sgd_epoch`, :func:`check_sgd_loop` —
   gradient clipping and mini-batch SGD epochs against :func:`mlcourse.problems.clip_by_norm`,
-  :func:`mlcourse.problems.batches` and :func:`mlcourse.problems.minimize`.
+  :func:`mlcourse.problems.batches` and :func:`mlcourse.problems.minimize`;
+* :func:`check_group_error_rates`, :func:`check_demographic_parity_difference`,
+  :func:`check_equalized_odds_difference`, :func:`check_flip_rate`,
+  :func:`check_membership_advantage` — exercise 9's audit metrics against
+  :mod:`mlcourse.metrics`.
 
 Each runs the student's function and the reference side by side on many inputs and
 raises AssertionError at the first mismatch, saying where, expected versus got, and,
@@ -28,9 +32,13 @@ from .descent_checks import check_critical_lr, check_descent_loop, check_trainin
 from .loss_checks import check_loss
 from .sgd_checks import check_clip_by_norm, check_sgd_epoch, check_sgd_loop
 from .update_checks import check_schedule, check_update_rule
+from .audit_checks import (check_demographic_parity_difference, check_equalized_odds_difference,
+                           check_flip_rate, check_group_error_rates, check_membership_advantage)
 
 __all__ = ["check_loss", "check_update_rule", "check_schedule", "check_descent_loop", "check_training_loop",
-           "check_critical_lr", "check_clip_by_norm", "check_sgd_epoch", "check_sgd_loop"]
+           "check_critical_lr", "check_clip_by_norm", "check_sgd_epoch", "check_sgd_loop",
+           "check_group_error_rates", "check_demographic_parity_difference", "check_equalized_odds_difference",
+           "check_flip_rate", "check_membership_advantage"]
 
 _integrity.seal(
     sys.modules[__name__],

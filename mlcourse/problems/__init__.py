@@ -12,6 +12,11 @@
   :func:`clip_by_norm`, the one gradient clipping.
 * :mod:`~mlcourse.problems.noise`: :func:`with_gradient_noise`, a problem whose
   gradients carry Gaussian noise (injected noise where there is no data to sample).
+* :mod:`~mlcourse.problems.groups`: :func:`two_groups`, data whose people belong to
+  two groups (a documented mechanism), and the group objectives :func:`group_weighted`
+  and :func:`group_dro` (chapter 9).
+* :mod:`~mlcourse.problems.per_example`: :func:`input_gradients`, each example's loss
+  gradient with respect to its input (a saliency map; chapter 9).
 """
 
 from mlcourse.problems.data import DATASETS, batches, load_dataset
@@ -19,6 +24,8 @@ from mlcourse.problems.functions import Function2D, beale, quadratic, rastrigin,
 from mlcourse.problems.minimize import MinimizeResult, clip_by_norm, minimize
 from mlcourse.problems.models import DataProblem, linear_regression, logistic_regression, mlp
 from mlcourse.problems.noise import with_gradient_noise
+from mlcourse.problems.groups import GroupData, group_dro, group_weighted, two_groups
+from mlcourse.problems.per_example import input_gradients
 
 __all__ = [
     "DATASETS", "batches", "load_dataset",
@@ -26,4 +33,6 @@ __all__ = [
     "MinimizeResult", "clip_by_norm", "minimize",
     "DataProblem", "linear_regression", "logistic_regression", "mlp",
     "with_gradient_noise",
+    "GroupData", "group_dro", "group_weighted", "two_groups",
+    "input_gradients",
 ]

@@ -35,6 +35,12 @@ class DataProblem(NamedTuple):
         hessian: ``theta -> (dim, dim)`` where it is cheap (linear regression), else None.
         unpack: ``theta -> tuple of arrays`` (views of the weights), else None.
         pack: ``(*arrays) -> theta``, the inverse of ``unpack``, else None.
+        predict: ``(theta, X) -> outputs`` of the model on any inputs ``X`` of shape
+            (m, d): the linear output or logit (m,), or the MLP's logits (m, C).
+        per_example_loss: ``(theta, batch=None) -> (B,)``, each sample's own loss ℓᵢ(θ);
+            their mean is ``loss(theta, batch)``.
+        per_example_grad: ``(theta, batch=None) -> (B, dim)``, each sample's own gradient
+            ∇ℓᵢ(θ); their mean is ``grad(theta, batch)`` (DP-SGD clips each row).
     """
 
     name: str
@@ -48,6 +54,9 @@ class DataProblem(NamedTuple):
     hessian: Callable | None = None
     unpack: Callable | None = None
     pack: Callable | None = None
+    predict: Callable | None = None
+    per_example_loss: Callable | None = None
+    per_example_grad: Callable | None = None
 
 
 def _theta(theta, dim):
@@ -71,6 +80,14 @@ def _rows(batch, n_samples):
         bad = index[(index < 0) | (index >= n_samples)][0]
         raise ValueError(f"invalid batch index = {int(bad)}, expected 0 <= index < n_samples = {n_samples}")
     return index
+
+
+def _inputs(inputs, d):
+    """``inputs`` as a float array of shape (m, d), for ``predict``."""
+    inputs = as_float_array("X", inputs)
+    if inputs.ndim != 2 or inputs.shape[1] != d:
+        raise ValueError(f"invalid X with shape {inputs.shape}, expected shape (m, {d})")
+    return inputs
 
 
 def _training_data(dataset, names):
@@ -120,8 +137,22 @@ def _linear_model(name, X, y, loss, loss_grad, accuracy):
         _, out, target = predict(theta, batch)
         return float(np.mean((out > 0) == (target == 1)))
 
+    def outputs(theta, inputs):
+        theta, inputs = _theta(theta, d + 1), _inputs(inputs, d)
+        return inputs.astype(theta.dtype, copy=False) @ theta[:d] + theta[d]
+
+    def per_example_loss(theta, batch=None):
+        _, out, target = predict(theta, batch)
+        return np.array([loss(out[i:i + 1], target[i:i + 1]) for i in range(out.size)], dtype=out.dtype)
+
+    def per_example_grad(theta, batch=None):
+        Xb, out, target = predict(theta, batch)
+        g = loss_grad(out, target) * out.size  # each sample's own dl_i/d(output): undo the 1/B of the mean
+        return np.column_stack([Xb * g[:, None], g]).astype(Xb.dtype, copy=False)
+
     return DataProblem(name=name, loss=value, grad=grad, theta0=np.zeros(d + 1), n_samples=n, X=X, y=y,
-                       accuracy=acc if accuracy else None)
+                       accuracy=acc if accuracy else None, predict=outputs, per_example_loss=per_example_loss,
+                       per_example_grad=per_example_grad)
 
 
 # loss name: (loss, gradient) of the model's output, from mlcourse.losses
@@ -203,7 +234,7 @@ _ACTIVATIONS = {
 }
 
 
-def mlp(hidden=32, dataset="digits", seed=0, activation="tanh"):
+def mlp(hidden=32, dataset="digits", seed=0, activation="tanh", classes=None):
     r"""A one-hidden-layer network trained with softmax cross-entropy.
 
     .. math::
@@ -215,6 +246,11 @@ def mlp(hidden=32, dataset="digits", seed=0, activation="tanh"):
     ``W1.ravel(), b1, W2.ravel(), b2`` (row-major); ``unpack(theta)`` returns views
     ``(W1, b1, W2, b2)`` and ``pack(W1, b1, W2, b2)`` the flat vector. Note that torch's
     ``nn.Linear.weight`` is the transpose, (out, in).
+
+    ``dataset`` is ``"digits"``, ``"breast_cancer"`` or your own pair ``(X, y)`` with
+    integer labels (e.g. a training split); ``classes`` is the number of classes C
+    (default: the largest label + 1), so that a split, or a handful of examples, gives
+    the same shapes as the whole data set.
 
     ``theta0`` is drawn like torch's default ``nn.Linear`` initialisation: every weight
     and bias of a layer uniform in :math:`\pm 1/\sqrt{\text{fan\_in}}`, from
@@ -229,12 +265,13 @@ def mlp(hidden=32, dataset="digits", seed=0, activation="tanh"):
     :math:`\partial L/\partial b_1 = \sum_n \partial_a`.
     """
     hidden = check_int("hidden", hidden, low=1)
-    check_choice("dataset", dataset, ("digits", "breast_cancer"))
     phi, phi_prime = _ACTIVATIONS[check_choice("activation", activation, tuple(_ACTIVATIONS))]
-    X, y = load_dataset(dataset)
+    X, y = _training_data(dataset, ("digits", "breast_cancer"))
+    if np.any(y != np.round(y)) or y.min() < 0:
+        raise ValueError("invalid dataset: y must hold integer class labels 0, 1, ... for an MLP")
     labels = y.astype(np.int64)
     n, d = X.shape
-    C = int(labels.max()) + 1
+    C = int(labels.max()) + 1 if classes is None else check_int("classes", classes, low=int(labels.max()) + 1)
     shapes = [(d, hidden), (hidden,), (hidden, C), (C,)]
     sizes = [int(np.prod(s)) for s in shapes]
     dim = sum(sizes)
@@ -275,8 +312,26 @@ def mlp(hidden=32, dataset="digits", seed=0, activation="tanh"):
         _, _, z, target = forward(theta, batch)
         return float(np.mean(np.argmax(z, axis=1) == target))
 
+    def logits(theta, inputs):
+        W1, b1, W2, b2 = unpack(theta)
+        inputs = _inputs(inputs, d).astype(W1.dtype, copy=False)
+        return phi(inputs @ W1 + b1) @ W2 + b2
+
+    def per_example_loss(theta, batch=None):
+        _, _, z, target = forward(theta, batch)
+        return -losses.log_softmax(z)[np.arange(len(target)), target]  # -log softmax(z_n)_{y_n}
+
+    def per_example_grad(theta, batch=None):
+        Xb, h, z, target = forward(theta, batch)
+        _, _, W2, _ = unpack(theta)
+        dz = losses.cross_entropy_grad(z, target) * len(target)  # undo the 1/B of the mean
+        da = (dz @ W2.T) * phi_prime(h)
+        rows = (np.einsum("bi,bj->bij", Xb, da), da, np.einsum("bi,bj->bij", h, dz), dz)  # outer products
+        return np.concatenate([r.reshape(len(target), -1) for r in rows], axis=1)
+
     rng = np.random.default_rng(seed)
     bounds = [1 / np.sqrt(d)] * 2 + [1 / np.sqrt(hidden)] * 2
     theta0 = pack(*(rng.uniform(-b, b, size=s) for b, s in zip(bounds, shapes)))
-    return DataProblem(name=f"MLP {d}-{hidden}-{C} ({dataset})", loss=value, grad=grad, theta0=theta0,
-                       n_samples=n, X=X, y=labels, accuracy=accuracy, unpack=unpack, pack=pack)
+    return DataProblem(name=f"MLP {d}-{hidden}-{C} ({_data_label(dataset)})", loss=value, grad=grad, theta0=theta0,
+                       n_samples=n, X=X, y=labels, accuracy=accuracy, unpack=unpack, pack=pack, predict=logits,
+                       per_example_loss=per_example_loss, per_example_grad=per_example_grad)
