@@ -6,8 +6,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from mlcourse import grading, problems  # noqa: F401  (grading first: it captures trusted references)
-from mlcourse.grading import _integrity, sgd_checks
+from mlcourse import checks, problems  # checks first: it captures trusted references
+from mlcourse.checks import _integrity
+from mlcourse.grading.worker import calls_a_checker
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -75,10 +76,10 @@ def make_loop(epoch=make_epoch(), one_generator=True, initial_loss=True):
 
 @pytest.mark.parametrize("seed", [0, None])
 def test_correct_implementations_pass(seed, capsys):
-    sgd_checks.check_clip_by_norm(clip_by_norm, seed=seed)
-    sgd_checks.check_clip_by_norm(clip_textbook, seed=seed)
-    sgd_checks.check_sgd_epoch(make_epoch(), seed=seed)
-    sgd_checks.check_sgd_loop(make_loop(), seed=seed)
+    checks.check_clip_by_norm(clip_by_norm, seed=seed)
+    checks.check_clip_by_norm(clip_textbook, seed=seed)
+    checks.check_sgd_epoch(make_epoch(), seed=seed)
+    checks.check_sgd_loop(make_loop(), seed=seed)
     printed = capsys.readouterr().out
     assert printed.count("✔") == 4
 
@@ -93,14 +94,14 @@ def test_correct_implementations_pass(seed, capsys):
 ])
 def test_clipping_mistakes_are_named(student, words):
     with pytest.raises(AssertionError, match=words):
-        sgd_checks.check_clip_by_norm(student)
+        checks.check_clip_by_norm(student)
 
 
 def test_zero_gradient_must_not_give_nan():
     def divides_by_norm(grad, max_norm):
         return grad / np.linalg.norm(grad) * min(np.linalg.norm(grad), max_norm)
     with pytest.raises(AssertionError, match="zero gradient"):
-        sgd_checks.check_clip_by_norm(divides_by_norm)
+        checks.check_clip_by_norm(divides_by_norm)
 
 
 @pytest.mark.parametrize("epoch, words", [
@@ -116,22 +117,22 @@ def test_zero_gradient_must_not_give_nan():
 ])
 def test_epoch_mistakes_are_named(epoch, words):
     with pytest.raises(AssertionError, match=words):
-        sgd_checks.check_sgd_epoch(epoch)
+        checks.check_sgd_epoch(epoch)
 
 
 def test_componentwise_clipping_gets_its_own_hint_where_it_differs():
     with pytest.raises(AssertionError, match="clips each component|every component is below"):
-        sgd_checks.check_sgd_epoch(make_epoch(clip=clip_componentwise))
+        checks.check_sgd_epoch(make_epoch(clip=clip_componentwise))
 
 
 def test_a_fixed_order_every_epoch_is_named():
     with pytest.raises(AssertionError, match="same order as in the previous epoch"):
-        sgd_checks.check_sgd_loop(make_loop(one_generator=False))
+        checks.check_sgd_loop(make_loop(one_generator=False))
 
 
 def test_missing_initial_loss_is_named():
     with pytest.raises(AssertionError, match="epochs \\+ 1"):
-        sgd_checks.check_sgd_loop(make_loop(initial_loss=False))
+        checks.check_sgd_loop(make_loop(initial_loss=False))
 
 
 def test_calling_the_reference_is_tampering():
@@ -147,22 +148,77 @@ def test_calling_the_reference_is_tampering():
 
     for student in (borrowed, borrowed_batches):
         with pytest.raises(_integrity.TamperingError):
-            sgd_checks.check_sgd_epoch(student)
+            checks.check_sgd_epoch(student)
 
 
 def test_the_exercise_test_cells_demand_receipts():
-    """`mlcourse grade` asks for a signed receipt only from cells that call `grading.check_`."""
+    """`mlcourse grade` asks for a signed receipt only from cells that call a checker (`checks.check_...`)."""
     nb = nbformat.read(os.path.join(ROOT, "solutions", "ex03_sgd", "ex03_sgd.ipynb"), as_version=4)
     tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
     assert len(tests) == 6
     for cell in tests:
-        assert "grading.check_" in cell.source, cell.metadata["nbgrader"]["grade_id"]
+        assert calls_a_checker(cell.source), cell.metadata["nbgrader"]["grade_id"]
 
 
 @pytest.mark.parametrize("seed", range(8))
 def test_textbook_clipping_passes_inside_the_loops(seed, capsys):
     """Dividing by ‖g‖ instead of ‖g‖ + 1e-6 drifts by at most η·1e-6 per clipped step: accepted."""
     epoch = make_epoch(clip=clip_textbook)
-    sgd_checks.check_sgd_epoch(epoch, seed=1000 + seed)
-    sgd_checks.check_sgd_loop(make_loop(epoch), seed=2000 + seed)
+    checks.check_sgd_epoch(epoch, seed=1000 + seed)
+    checks.check_sgd_loop(make_loop(epoch), seed=2000 + seed)
     assert capsys.readouterr().out.count("✔") == 2
+
+
+# --- a failure names the function that caused it: the epoch calls clip_by_norm, the loop the epoch --------
+
+def clip_stub(grad, max_norm):
+    raise NotImplementedError("implement this function")
+
+
+def _message(check, *args, **kwargs):
+    with pytest.raises(checks.CheckFailed) as info:
+        check(*args, **kwargs)
+    return str(info.value)
+
+
+def test_an_inner_stub_is_named_by_its_own_name():
+    message = _message(checks.check_sgd_epoch, make_epoch(clip=clip_stub), clip=clip_stub)
+    assert message.startswith("clip_stub is not implemented yet") and "sgd_epoch → clip_stub" in message
+    epoch = make_epoch(clip=clip_stub)
+    message = _message(checks.check_sgd_loop, make_loop(epoch), epoch=epoch, clip=clip_stub)
+    assert message.startswith("clip_stub is not implemented yet") and "train_sgd → sgd_epoch → clip_stub" in message
+
+
+def test_wrong_clipping_is_blamed_on_clip_by_norm_with_its_hint():
+    message = _message(checks.check_sgd_epoch, make_epoch(clip=clip_componentwise), clip=clip_componentwise)
+    assert message.startswith("sgd_epoch fails because of clip_componentwise, which it calls")
+    assert "hint: that clips each component" in message and "Fix clip_componentwise first" in message
+
+
+def test_a_wrong_epoch_is_blamed_in_the_loop():
+    epoch = make_epoch(sign=+1.0)
+    message = _message(checks.check_sgd_loop, make_loop(epoch), epoch=epoch, clip=clip_by_norm)
+    assert message.startswith("train_sgd fails because of sgd_epoch, which it calls")
+    assert "hint: wrong sign" in message
+    epoch = make_epoch(clip=clip_componentwise)
+    message = _message(checks.check_sgd_loop, make_loop(epoch), epoch=epoch, clip=clip_componentwise)
+    assert message.startswith("train_sgd fails because of clip_componentwise, which it calls through sgd_epoch:")
+
+
+def test_the_outer_functions_own_mistakes_keep_their_own_hints():
+    message = _message(checks.check_sgd_loop, make_loop(one_generator=False), epoch=make_epoch(), clip=clip_by_norm)
+    assert message.startswith("train_sgd visits the samples in the same order")
+    message = _message(checks.check_sgd_epoch, make_epoch(order="sorted"), clip=clip_by_norm)
+    assert message.startswith("sgd_epoch visits the samples in their stored order")
+
+
+def test_worked_examples_go_through_the_checkers():
+    message = _message(checks.check_clip_by_norm, clip_always, examples=[{"grad": [0.3, 0.4], "max_norm": 1.0}])
+    assert "worked example: grad = [0.3 0.4]" in message and "never above 1" in message
+    diabetes = checks.problem("linear_regression", "diabetes")
+    message = _message(checks.check_sgd_epoch, make_epoch(keep_last=False), examples=[
+        {"problem": diabetes, "theta": np.zeros(11), "lr": 0.01, "batch_size": 100, "seed": 0}])
+    assert "worked example: problems.linear_regression('diabetes')" in message and "last, shorter batch" in message
+    message = _message(checks.check_sgd_loop, make_loop(initial_loss=False), examples=[
+        {"problem": diabetes, "theta0": np.zeros(11), "lr": 0.01, "batch_size": 64, "epochs": 2, "seed": 0}])
+    assert "returned 2 losses, expected epochs + 1 = 3" in message

@@ -85,3 +85,11 @@ def test_cli_rejects_bad_arguments(argv, message, capsys):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     assert main([*argv, "--root", root] if "--root" not in argv else argv) == 2
     assert message in capsys.readouterr().err
+
+
+def test_receipts_are_demanded_from_cells_that_call_a_checker():
+    from mlcourse.grading.worker import calls_a_checker
+
+    assert calls_a_checker('"""Check mse."""\nchecks.check_loss(mse, mse_grad, "mse")')
+    assert calls_a_checker("from ema_checks import check_ema\ncheck_ema(update, init)")  # an instructor's own
+    assert not calls_a_checker('"""Check mse (hidden test)."""\npass  # hidden tests run when graded')

@@ -7,7 +7,7 @@ runs any student code this launcher
 * limits the process's address space (``MLCOURSE_KERNEL_MEMORY`` bytes), so that a
   runaway allocation raises MemoryError in the student's cell instead of starving
   the machine;
-* imports :mod:`mlcourse.grading`, which captures the trusted references, and arms
+* imports :mod:`mlcourse.checks`, which captures the trusted references, and arms
   its receipts with ``MLCOURSE_GRADER_KEY`` (then removed from the environment).
 """
 
@@ -20,7 +20,7 @@ def main():
         import resource  # POSIX only; macOS accepts the limit but does not enforce it
 
         resource.setrlimit(resource.RLIMIT_AS, (int(limit), int(limit)))
-    import mlcourse.grading  # noqa: F401  (captures trusted references, reads and drops the key)
+    import mlcourse.checks  # noqa: F401  (captures trusted references, reads and drops the key)
 
     from ipykernel import kernelapp
 

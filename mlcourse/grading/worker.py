@@ -20,7 +20,7 @@ import sys
 
 import nbformat
 
-from ._integrity import TAMPER_MARKER, receipt_valid
+from mlcourse.checks._integrity import TAMPER_MARKER, receipt_valid
 from .execute import KERNEL_DIED, NOTEBOOK_TIMEOUT, OUTPUT_LIMIT
 
 # Statuses, most serious first; a result lists every one that applies.
@@ -185,6 +185,16 @@ def _place_submission(job, coursedir, source_notebooks, statuses, notes):
     return bool(os.listdir(submitted))
 
 
+_CHECKER_CALL = re.compile(r"\bcheck_\w+\s*\(")
+
+
+def calls_a_checker(source):
+    """Whether a test cell calls a checker (``checks.check_loss(...)``, or an instructor's
+    own ``check_...`` made with :func:`mlcourse.checks.checker`), and so, when it passes,
+    must print a signed receipt."""
+    return bool(_CHECKER_CALL.search(source))
+
+
 def _verdict(grade, scanned, source, key, seen_receipts):
     """Why a test cell's points must be voided (a tampering message), or None."""
     _, receipts, tamper = scanned.get(grade.name, (set(), [], None))
@@ -192,9 +202,9 @@ def _verdict(grade, scanned, source, key, seen_receipts):
         return tamper
     valid = [r for r in receipts if r[1] not in seen_receipts and receipt_valid(key, *r)]
     seen_receipts.update(r[1] for r in valid)
-    if grade.score > 0 and "grading.check_" in source and not valid:
+    if grade.score > 0 and calls_a_checker(source) and not valid:
         return (f"{TAMPER_MARKER}: this test cell passed without a signed receipt from "
-                "mlcourse.grading: its checks were bypassed or replaced.")
+                "mlcourse.checks: its checks were bypassed or replaced.")
     return None
 
 

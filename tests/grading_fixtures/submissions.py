@@ -62,7 +62,7 @@ EX01 = {
                         + MSE.replace("2 * (prediction", "(prediction")},
                        "tampered", ["test_mse", "test_mse_hidden", "test_cross_entropy",
                                     "test_cross_entropy_hidden"], "was replaced"),
-    "replaces_checker": ({**EX01_CORRECT, "mse_solution": "grading.check_loss = lambda *a, **k: None\n"
+    "replaces_checker": ({**EX01_CORRECT, "mse_solution": "checks.check_loss = lambda *a, **k: None\n"
                           + MSE.replace("2 * (prediction", "(prediction")},
                          "tampered", ["test_mse", "test_mse_hidden", "test_cross_entropy",
                                       "test_cross_entropy_hidden"], "receipt"),

@@ -1,4 +1,4 @@
-"""The checkers of mlcourse.grading, in this process (no kernels): verdicts, hints, tampering."""
+"""The checkers of mlcourse.checks, in this process (no kernels): verdicts, hints, tampering."""
 
 import os
 import sys
@@ -6,9 +6,9 @@ import sys
 import numpy as np
 import pytest
 
-from mlcourse import grading, losses, optim, schedules
-from mlcourse.grading import _integrity
-from mlcourse.grading.submissions import Submission, discover, match_notebooks
+from mlcourse import checks, losses, optim, schedules
+from mlcourse.checks import _integrity
+from mlcourse.search import choice, loguniform
 
 
 # --- implementations a student might write ---------------------------------------------
@@ -30,11 +30,11 @@ critical_learning_rate = _student["critical_learning_rate"]
 
 @pytest.mark.parametrize("seed", [0, None])
 def test_correct_implementations_pass(seed, capsys):
-    grading.check_loss(mse, mse_grad, "mse", seed=seed)
-    grading.check_loss(cross_entropy, cross_entropy_grad, "cross_entropy", seed=seed)
-    grading.check_update_rule(gd_step, optim.sgd, {"lr": (1e-3, 0.1)}, seed=seed)
-    grading.check_descent_loop(gradient_descent, seed=seed)
-    grading.check_critical_lr(critical_learning_rate, seed=seed)
+    checks.check_loss(mse, mse_grad, "mse", seed=seed)
+    checks.check_loss(cross_entropy, cross_entropy_grad, "cross_entropy", seed=seed)
+    checks.check_update_rule(gd_step, optim.sgd, {"lr": loguniform(1e-3, 0.1)}, seed=seed)
+    checks.check_descent_loop(gradient_descent, seed=seed)
+    checks.check_critical_lr(critical_learning_rate, seed=seed)
     printed = capsys.readouterr().out
     assert printed.count("✔") == 5
     assert "[receipt" not in printed  # no key armed outside the grader
@@ -42,7 +42,7 @@ def test_correct_implementations_pass(seed, capsys):
 
 def test_hidden_seeds_differ_and_are_printed(capsys):
     for _ in range(2):
-        grading.check_loss(mse, mse_grad, "mse", seed=None, cases=2)
+        checks.check_loss(mse, mse_grad, "mse", seed=None, cases=2)
     first, second = capsys.readouterr().out.strip().splitlines()
     assert first.split("seed=")[1] != second.split("seed=")[1]
 
@@ -72,7 +72,7 @@ def _fails(match, check, *args, **kwargs):
      "cross_entropy", "one-hot"),
 ])
 def test_wrong_losses_get_hints(loss, grad, name, hint):
-    message = _fails(hint, grading.check_loss, loss, grad, name)
+    message = _fails(hint, checks.check_loss, loss, grad, name)
     assert "seed=0" in message or "single number" in message or "return" in message
 
 
@@ -80,24 +80,24 @@ def test_modifying_inputs_is_named():
     def grad_in_place(p, t):
         p -= t
         return 2 * p / p.size
-    _fails("modified its input", grading.check_loss, mse, grad_in_place, "mse")
+    _fails("modified its input", checks.check_loss, mse, grad_in_place, "mse")
 
 
 def test_not_implemented_is_named():
     def stub(p, t):
         raise NotImplementedError()
-    _fails("not implemented yet", grading.check_loss, stub, stub, "mse")
+    _fails("not implemented yet", checks.check_loss, stub, stub, "mse")
 
 
 def test_update_rule_hints_name_step_and_hyperparameters():
-    message = _fails("wrong sign", grading.check_update_rule, lambda th, g, lr: th + lr * g, optim.sgd,
-                     {"lr": (1e-3, 0.1)})
+    message = _fails("wrong sign", checks.check_update_rule, lambda th, g, lr: th + lr * g, optim.sgd,
+                     {"lr": loguniform(1e-3, 0.1)})
     assert "step t=0" in message and "lr=" in message and "expected:" in message and "got:" in message
 
     def in_place(theta, grad, lr):
         theta -= lr * grad
         return theta
-    _fails("modified its input", grading.check_update_rule, in_place, optim.sgd, {"lr": [0.01]})
+    _fails("modified its input", checks.check_update_rule, in_place, optim.sgd, {"lr": choice([0.01])})
 
 
 def test_adamw_against_adam_is_recognised():
@@ -110,41 +110,41 @@ def test_adamw_against_adam_is_recognised():
         return adam.update(params, grads, state)
 
     # the "student" here is the reference Adam itself, so let it through the call tracing
-    files = grading.update_checks.OPTIM_FILES
-    grading.update_checks.OPTIM_FILES = set()
+    under_test = checks.check_update_rule.under_test
+    checks.check_update_rule.under_test = ()
     try:
-        _fails("Adam with L2", grading.check_update_rule, step, optim.adamw,
-               {"lr": [0.01], "weight_decay": [0.1]}, student_init=init, cases=1)
+        _fails("Adam with L2", checks.check_update_rule, step, optim.adamw,
+               {"lr": choice([0.01]), "weight_decay": choice([0.1])}, student_init=init, cases=1)
     finally:
-        grading.update_checks.OPTIM_FILES = files
+        checks.check_update_rule.under_test = under_test
 
 
 def test_loop_and_critical_lr_hints():
-    _fails("steps \\+ 1", grading.check_descent_loop, lambda g, th, lr, n: gradient_descent(g, th, lr, n)[1:])
-    _fails("recomputed at the current", grading.check_descent_loop,
+    _fails("steps \\+ 1", checks.check_descent_loop, lambda g, th, lr, n: gradient_descent(g, th, lr, n)[1:])
+    _fails("recomputed at the current", checks.check_descent_loop,
            lambda g, th, lr, n: np.stack([th - k * lr * g(th) for k in range(n + 1)]))
-    _fails("1/L", grading.check_critical_lr, lambda g, th: critical_learning_rate(g, th) / 2)
+    _fails("1/L", checks.check_critical_lr, lambda g, th: critical_learning_rate(g, th) / 2)
 
 
 def test_schedule_off_by_one():
-    grading.check_schedule(lambda t, lr, gamma: lr * gamma ** t, schedules.exponential,
-                           {"lr": [0.1], "gamma": [0.9, 0.99]}, steps=20)
-    _fails("off by one", grading.check_schedule, lambda t, lr, gamma: lr * gamma ** (t + 1),
-           schedules.exponential, {"lr": [0.1], "gamma": [0.9]}, steps=20)
+    checks.check_schedule(lambda t, lr, gamma: lr * gamma ** t, schedules.exponential,
+                          {"lr": choice([0.1]), "gamma": choice([0.9, 0.99])}, steps=20)
+    _fails("off by one", checks.check_schedule, lambda t, lr, gamma: lr * gamma ** (t + 1),
+           schedules.exponential, {"lr": choice([0.1]), "gamma": choice([0.9])}, steps=20)
 
 
 # --- tampering ---------------------------------------------------------------------------
 
 def test_calling_the_reference_is_tampering():
-    message = _fails("TAMPERING DETECTED", grading.check_loss, losses.mse, losses.mse_grad, "mse")
+    message = _fails("TAMPERING DETECTED", checks.check_loss, losses.mse, losses.mse_grad, "mse")
     assert "calls the reference" in message
     wrapped = lambda p, t: losses.mse(p, t)  # noqa: E731 - hides it behind a lambda
-    _fails("calls the reference", grading.check_loss, wrapped, mse_grad, "mse")
+    _fails("calls the reference", checks.check_loss, wrapped, mse_grad, "mse")
 
     def sgd_step(theta, grad, lr):
         opt = optim.sgd(lr=lr)
         return opt.update(theta, grad, opt.init(theta))[0]
-    _fails("calls the reference", grading.check_update_rule, sgd_step, optim.sgd, {"lr": [0.1]})
+    _fails("calls the reference", checks.check_update_rule, sgd_step, optim.sgd, {"lr": choice([0.1])})
 
 
 def test_switching_off_the_tracer_is_tampering():
@@ -153,11 +153,11 @@ def test_switching_off_the_tracer_is_tampering():
     def sneaky(p, t):
         sys.setprofile(None)
         return losses.mse(p, t)
-    _fails("switched off the grader's call tracing", grading.check_loss, sneaky, mse_grad, "mse")
+    _fails("switched off the grader's call tracing", checks.check_loss, sneaky, mse_grad, "mse")
 
 
 @pytest.mark.parametrize("owner, attribute", [
-    (np, "allclose"), (np.testing, "assert_allclose"), (losses, "mse"), (grading, "check_loss"),
+    (np, "allclose"), (np.testing, "assert_allclose"), (losses, "mse"), (checks, "check_loss"),
 ])
 def test_replaced_functions_are_detected(owner, attribute):
     original = getattr(owner, attribute)
@@ -165,7 +165,7 @@ def test_replaced_functions_are_detected(owner, attribute):
     try:
         assert any(name.endswith(attribute) for name in _integrity.verify())
         # the checker's own module still holds the real check_loss
-        _fails("TAMPERING DETECTED.*replaced", grading.loss_checks.check_loss, mse, mse_grad, "mse")
+        _fails("TAMPERING DETECTED.*replaced", checks.losses.check_loss, mse, mse_grad, "mse")
     finally:
         setattr(owner, attribute, original)
     assert _integrity.verify() == []
@@ -194,31 +194,6 @@ def test_receipts_are_signed_and_counted():
     assert not _integrity.receipt_valid("secret", label, "2", mac)
 
 
-# --- where submissions come from ---------------------------------------------------------
-
-def test_student_ids_from_lms_file_names(tmp_path):
-    for name in ["smith_12345_67890_ex01_losses.ipynb", "jones_LATE_222_333_ex01_losses-1.ipynb",
-                 "alice_ex01_losses.ipynb", "bob.ipynb", "carol.zip", "notes.txt"]:
-        (tmp_path / name).write_text("{}")
-    moodle = tmp_path / "Jane Doe_4242_assignsubmission_file_"
-    moodle.mkdir()
-    (moodle / "ex01_losses.ipynb").write_text("{}")
-    nbgrader_layout = tmp_path / "dave" / "ex01_losses"
-    nbgrader_layout.mkdir(parents=True)
-    (nbgrader_layout / "ex01_losses.ipynb").write_text("{}")
-    found = {s.student: [p.split("/")[-1] for p in s.files] for s in discover(tmp_path, "ex01_losses", ["ex01_losses"])}
-    assert found == {"12345": ["smith_12345_67890_ex01_losses.ipynb"],
-                     "222": ["jones_LATE_222_333_ex01_losses-1.ipynb"],
-                     "alice": ["alice_ex01_losses.ipynb"], "bob": ["bob.ipynb"], "carol": ["carol.zip"],
-                     "4242": ["ex01_losses.ipynb"], "dave": ["ex01_losses.ipynb"]}
-
-
-def test_notebooks_are_matched_by_name(tmp_path):
-    submission = Submission("x", (str(tmp_path / "x_part2.ipynb"), str(tmp_path / "x_part1.ipynb")))
-    assert match_notebooks(submission, ["part1", "part2"], tmp_path / "unpacked") == {
-        "part1": str(tmp_path / "x_part1.ipynb"), "part2": str(tmp_path / "x_part2.ipynb")}
-
-
 # --- stateful rules: Adam's classic slips ----------------------------------------------------
 
 def _adam_init(params):
@@ -242,11 +217,11 @@ def _adam_step(bias_correction=True, eps_inside=False, in_place=False):
     return step
 
 
-ADAM_HP = {"lr": (1e-3, 0.1), "eps": (1e-3, 1e-1)}  # a large eps makes its place visible
+ADAM_HP = {"lr": loguniform(1e-3, 0.1), "eps": loguniform(1e-3, 1e-1)}  # a large eps makes its place visible
 
 
 def test_a_correct_stateful_rule_passes():
-    grading.check_update_rule(_adam_step(), optim.adam, ADAM_HP, student_init=_adam_init, seed=None)
+    checks.check_update_rule(_adam_step(), optim.adam, ADAM_HP, student_init=_adam_init, seed=None)
 
 
 @pytest.mark.parametrize("mistake, hint", [
@@ -255,7 +230,7 @@ def test_a_correct_stateful_rule_passes():
     (dict(in_place=True), "modified its input \\(the state it was given\\)"),
 ])
 def test_adam_mistakes_get_hints(mistake, hint):
-    _fails(hint, grading.check_update_rule, _adam_step(**mistake), optim.adam, ADAM_HP, student_init=_adam_init)
+    _fails(hint, checks.check_update_rule, _adam_step(**mistake), optim.adam, ADAM_HP, student_init=_adam_init)
 
 
 def _loop(at_lookahead):
@@ -270,9 +245,9 @@ def _loop(at_lookahead):
 
 
 def test_training_loop_and_the_lookahead_slip():
-    hp = {"lr": (1e-3, 0.05), "beta": [0.9, 0.5]}
-    grading.check_training_loop(_loop(at_lookahead=True), optim.nesterov, hp, seed=None)
-    _fails("optimizer.lookahead", grading.check_training_loop, _loop(at_lookahead=False), optim.nesterov, hp)
+    hp = {"lr": loguniform(1e-3, 0.05), "beta": choice([0.9, 0.5])}
+    checks.check_training_loop(_loop(at_lookahead=True), optim.nesterov, hp, seed=None)
+    _fails("optimizer.lookahead", checks.check_training_loop, _loop(at_lookahead=False), optim.nesterov, hp)
 
 
 def test_training_loop_must_not_call_minimize():
@@ -280,15 +255,15 @@ def test_training_loop_must_not_call_minimize():
 
     def cheat(grad, theta0, optimizer, steps):
         return problems.minimize(problems.quadratic(), optimizer, steps, theta0=theta0).trajectory
-    _fails("calls the reference", grading.check_training_loop, cheat, optim.sgd, {"lr": [0.01]})
+    _fails("calls the reference", checks.check_training_loop, cheat, optim.sgd, {"lr": choice([0.01])})
 
 
 def test_swapping_a_checkers_captured_reference_is_detected():
-    from mlcourse.grading import _compare
+    from mlcourse.checks import _compare
 
     original = _compare._allclose
     _compare._allclose = lambda *a, **k: True
     try:
-        _fails("mlcourse.grading._compare._allclose was replaced", grading.check_loss, mse, mse_grad, "mse")
+        _fails("mlcourse.checks._compare._allclose was replaced", checks.check_loss, mse, mse_grad, "mse")
     finally:
         _compare._allclose = original

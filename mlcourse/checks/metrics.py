@@ -1,27 +1,23 @@
-"""Checkers of exercise 9 (the audit): group error rates, the parity and odds
+"""Checkers of the audit metrics (exercise 9): group error rates, the parity and odds
 differences, the flip rate and the membership advantage, against :mod:`mlcourse.metrics`.
 
-Each checker runs the student's function and the reference on a fixed worked example
-and on random cases (drawn so that every known mistake shows: unequal groups, groups
-named by strings or by unsorted numbers, losses that tie with the threshold), and
-raises AssertionError at the first mismatch, naming the inputs, expected against got
-and, when the student's value equals a known mistake's, its hint. The cases and the
+Each is :func:`~mlcourse.checks.functions.function_cases` on a worked example and on
+random cases drawn so that every known mistake shows (unequal groups, groups named by
+strings or by unsorted numbers, losses that tie with the threshold). The cases and the
 mistakes are data: a generator ``case(rng) -> dict of arguments`` and a list of
-``(hint, wrong implementation)``, each wrong implementation written as a student
-would write it (the tests submit them and expect their hints).
+:class:`~mlcourse.checks.Mistake`, each wrong implementation written as a student would
+write it (the tests submit them and expect their hints).
 """
 
 import numpy as np
 
 from mlcourse import metrics
 
-from . import _integrity
-from ._compare import CheckFailed, compare, make_rng, student_code
-
-_METRICS_FILES = _integrity.module_files(metrics)
-_copy = _integrity.TRUSTED["numpy.copy"]
-_array_equal = _integrity.TRUSTED["numpy.array_equal"]
-_allclose = _integrity.TRUSTED["numpy.allclose"]
+from ._compare import make_rng
+from ._draw import check_examples
+from ._driver import checker
+from .functions import function_cases
+from .mistakes import Mistake, check_mistakes
 
 # --- the references, with the students' signatures --------------------------------------------
 
@@ -120,11 +116,11 @@ def groups_in_order_of_appearance(y_true, y_pred, groups):
 
 
 GROUP_ERROR_MISTAKES = [
-    ("each group's error rate is a fraction of that group's members: divide the group's "
+    Mistake("each group's error rate is a fraction of that group's members: divide the group's "
      "errors by the group's size, not by the number of all examples.", errors_over_everyone),
-    ("that is each group's accuracy; the error rate is the fraction predicted *wrongly* "
+    Mistake("that is each group's accuracy; the error rate is the fraction predicted *wrongly* "
      "(1 − accuracy).", accuracy_per_group),
-    ("the groups must come in the order of np.unique(groups) (sorted), not in the order "
+    Mistake("the groups must come in the order of np.unique(groups) (sorted), not in the order "
      "in which they first appear.", groups_in_order_of_appearance),
 ]
 
@@ -140,10 +136,10 @@ def selected_over_everyone(y_pred, groups):
 
 
 PARITY_MISTAKES = [
-    ("the difference is the largest minus the smallest selection rate, so it is never "
+    Mistake("the difference is the largest minus the smallest selection rate, so it is never "
      "negative and does not depend on the order of the groups (you subtracted one "
      "group's rate from another's).", signed_parity),
-    ("a group's selection rate is a fraction of that group: divide the number selected in "
+    Mistake("a group's selection rate is a fraction of that group: divide the number selected in "
      "the group by the group's size, not by the number of all examples.", selected_over_everyone),
 ]
 
@@ -192,17 +188,17 @@ def signed_odds(y_true, y_pred, groups):
 
 
 ODDS_MISTAKES = [
-    ("the true positive rate is a fraction of the group's *positives* (y_true == 1), not of "
+    Mistake("the true positive rate is a fraction of the group's *positives* (y_true == 1), not of "
      "the whole group: P(ŷ = 1 | y = 1, group).", tpr_over_the_group),
-    ("the false positive rate is a fraction of the group's *negatives* (y_true == 0), not of "
+    Mistake("the false positive rate is a fraction of the group's *negatives* (y_true == 0), not of "
      "the whole group: P(ŷ = 1 | y = 0, group).", fpr_over_the_group),
-    ("the true and false positive rates are fractions of the group's positives and "
+    Mistake("the true and false positive rates are fractions of the group's positives and "
      "negatives respectively, not of the whole group.", rates_over_the_group),
-    ("equalised odds compares the false positive rates too: take the larger of the TPR "
+    Mistake("equalised odds compares the false positive rates too: take the larger of the TPR "
      "spread and the FPR spread (comparing TPRs alone is 'equal opportunity').", true_positive_rates_only),
-    ("take the larger of the two spreads, not their mean: a small FPR gap must not hide "
+    Mistake("take the larger of the two spreads, not their mean: a small FPR gap must not hide "
      "a large TPR gap.", mean_of_the_spreads),
-    ("each spread is the largest minus the smallest rate over the groups (never negative), "
+    Mistake("each spread is the largest minus the smallest rate over the groups (never negative), "
      "not one group's rate minus another's.", signed_odds),
 ]
 
@@ -227,12 +223,12 @@ def agreement_rate(predictions):
 
 
 FLIP_MISTAKES = [
-    ("an example counts once, fully, if *any* two models disagree on it; averaging the "
+    Mistake("an example counts once, fully, if *any* two models disagree on it; averaging the "
      "disagreement of every pair of models counts it only partly.", mean_pairwise_disagreement),
-    ("compare all the models (rows), not only the first two.", first_two_models),
-    ("count examples (columns) on which the models are not unanimous, not predictions "
+    Mistake("compare all the models (rows), not only the first two.", first_two_models),
+    Mistake("count examples (columns) on which the models are not unanimous, not predictions "
      "that differ from the majority vote.", disagreement_with_the_majority),
-    ("that is the fraction on which all models *agree*; the flip rate is the rest.", agreement_rate),
+    Mistake("that is the fraction on which all models *agree*; the flip rate is the rest.", agreement_rate),
 ]
 
 
@@ -259,145 +255,90 @@ def counts_over_everyone(member_losses, nonmember_losses, threshold):
 
 
 ATTACK_MISTAKES = [
-    ("members have *low* loss: the attack guesses 'member' when the loss is at most the "
+    Mistake("members have *low* loss: the attack guesses 'member' when the loss is at most the "
      "threshold (loss <= threshold), not above it.", member_above_the_threshold),
-    ("members have *low* loss: the attack guesses 'member' when the loss is at most the "
+    Mistake("members have *low* loss: the attack guesses 'member' when the loss is at most the "
      "threshold (loss <= threshold), not above it.", member_at_or_above_the_threshold),
-    ("a loss equal to the threshold counts as 'member': use loss <= threshold, not <.", strictly_below),
-    ("that is the attack's accuracy; the advantage is its true positive rate on members "
+    Mistake("a loss equal to the threshold counts as 'member': use loss <= threshold, not <.", strictly_below),
+    Mistake("that is the attack's accuracy; the advantage is its true positive rate on members "
      "minus its false positive rate on non-members.", attack_accuracy),
-    ("normalise each rate by its own set: members' guesses by the number of members, "
+    Mistake("normalise each rate by its own set: members' guesses by the number of members, "
      "non-members' by the number of non-members, not both by the total.", counts_over_everyone),
 ]
 
 
 # --- the checkers ------------------------------------------------------------------------------
 
-def _show(value):
-    text = np.array2string(np.asarray(value), threshold=8, edgeitems=3, separator=", ",
-                           max_line_width=10**6).replace("\n", "")
-    return text if np.ndim(value) == 0 else f"{text} (length {np.shape(value)[-1]})"
-
-
-def _protect(name, arrays):
-    """A function raising CheckFailed if any of ``arrays`` changed (group labels may be strings)."""
-    copies = [_copy(a) for a in arrays]
-
-    def check(context):
-        __tracebackhide__ = True
-        for before, now in zip(copies, arrays):
-            floats = np.asarray(before).dtype.kind == "f"
-            if not _array_equal(before, now, equal_nan=floats):
-                raise CheckFailed(f"{name} modified one of its input arrays in place.\n  {context}\n"
-                                  "  hint: compute new arrays instead of changing the ones you were given.")
-
-    return check
-
-
-def _same(got, value):
-    """Whether the student's answer equals a mistake's (as compare would judge it)."""
-    try:
-        got = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return got.shape == np.shape(value) and bool(_allclose(got, value, rtol=1e-6, atol=1e-10))
-
-
-def _check(student, reference, label, worked, generate, mistakes, seed, cases):
-    """Run ``student`` and ``reference`` on the worked example and ``cases`` random cases.
-
-    A wrong answer is reported for the first case it occurs in, but only after every
-    case has run: the hint shown is that of a known mistake which agrees with *all*
-    of the student's answers, so that two mistakes that coincide on one case are told
-    apart.
-    """
-    __tracebackhide__ = True  # IPython shows the student our message, not our frames
-    _integrity.assert_untouched("before the check")
+def _audit(student, reference, worked, generate, known, mistakes, examples, seed, cases):
+    """The worked example (or the test cell's own), then ``cases`` random cases."""
+    keys = tuple(worked)
+    examples = check_examples(examples, keys)
+    known = [*known, *check_mistakes(mistakes, ("student_function",))]
     seed, rng = make_rng(seed)
-    name = getattr(student, "__name__", "your function")
-    candidates = list(mistakes)
-    first_failure = None
-    runs = [("the worked example", worked)]
+    runs = [("worked example", example) for example in (examples or [worked])]
     runs += [(f"case {i} of {cases} (seed={seed})", generate(rng)) for i in range(1, cases + 1)]
-    for where, arguments in runs:
-        context = f"{where}: " + ", ".join(f"{key} = {_show(value)}" for key, value in arguments.items())
-        values = list(arguments.values())
-        expected = reference(*values)
-        expected = np.asarray(expected, dtype=float) if np.ndim(expected) else float(expected)
-        unchanged = _protect(name, [v for v in values if isinstance(v, np.ndarray)])
-        with np.errstate(all="ignore"), student_code(name), _integrity.forbid_calls(_METRICS_FILES, name):
-            got = _plain(student(*values), expected)
-        unchanged(context)
-        wrong = {mistake: (np.asarray(mistake(*values), dtype=float) if np.ndim(expected)
-                           else float(mistake(*values))) for _, mistake in candidates}
-        try:
-            compare(name, got, expected, context)
-        except CheckFailed:
-            if first_failure is None:
-                first_failure = (got, expected, context, wrong)
-        candidates = [(hint, mistake) for hint, mistake in candidates if _same(got, wrong[mistake])]
-    if first_failure is not None:
-        got, expected, context, wrong = first_failure
-        hints = list(dict.fromkeys(hint for hint, _ in candidates))  # each once, in order
-        known = [(" Or: ".join(hints), wrong[candidates[0][1]])] if candidates else []
-        compare(name, got, expected, context, known)
-    _integrity.assert_untouched("after the check")
-    _integrity.passed(label, f"{name} matches mlcourse.metrics on {len(runs)} cases (seed={seed})")
+    yield from function_cases(student, reference, runs, known)
+    return f"{student.name} matches mlcourse.metrics on {len(runs)} cases (seed={seed})"
 
 
-def _plain(got, expected):
-    """NumPy scalars as floats and integer or boolean arrays as float arrays, for compare."""
-    if np.ndim(expected) == 0 and isinstance(got, (np.ndarray, np.floating, np.integer)) and np.ndim(got) == 0:
-        return float(got)
-    if np.ndim(expected) and isinstance(got, list):
-        got = np.asarray(got)
-    if isinstance(got, np.ndarray) and got.dtype.kind in "iub":
-        return got.astype(float)
-    return got
-
-
-def check_group_error_rates(student, *, seed=0, cases=10):
-    """Task 1: ``group_error_rates(y_true, y_pred, groups)``, the error rate within each
+@checker(students=("student_function",), under_test=(metrics,))
+def check_group_error_rates(student_function, *, seed=0, cases=10, examples=(), mistakes=()):
+    """Check ``group_error_rates(y_true, y_pred, groups)``, the error rate within each
     group in the order of ``np.unique(groups)``, against :func:`mlcourse.metrics.by_group`
-    with :func:`mlcourse.metrics.error_rate`."""
-    __tracebackhide__ = True
+    with :func:`mlcourse.metrics.error_rate`. A worked example is ``{"y_true": ...,
+    "y_pred": ..., "groups": ...}`` (arrays; groups may be strings). Recognised: dividing
+    by all examples, accuracy instead of error, groups in order of appearance, plus
+    ``mistakes``. Under test: ``mlcourse.metrics``."""
     worked = {"y_true": np.array([1, 0, 1, 1, 0]), "y_pred": np.array([1, 1, 1, 0, 0]),
               "groups": np.array(["b", "a", "b", "a", "a"])}
-    _check(student, group_error_rates, "check_group_error_rates", worked, grouped_labels,
-           GROUP_ERROR_MISTAKES, seed, cases)
+    return (yield from _audit(student_function, group_error_rates, worked, grouped_labels, GROUP_ERROR_MISTAKES,
+                              mistakes, examples, seed, cases))
 
 
-def check_demographic_parity_difference(student, *, seed=0, cases=10):
-    """Task 2: ``demographic_parity_difference(y_pred, groups)`` against
-    :func:`mlcourse.metrics.demographic_parity_difference`."""
-    __tracebackhide__ = True
+@checker(students=("student_function",), under_test=(metrics,))
+def check_demographic_parity_difference(student_function, *, seed=0, cases=10, examples=(), mistakes=()):
+    """Check ``demographic_parity_difference(y_pred, groups)`` against
+    :func:`mlcourse.metrics.demographic_parity_difference`. A worked example is
+    ``{"y_pred": ..., "groups": ...}``. Recognised: a signed difference, dividing by all
+    examples, plus ``mistakes``. Under test: ``mlcourse.metrics``."""
     worked = {"y_pred": np.array([1, 0, 0, 0, 1, 1, 1, 0]), "groups": np.array([0, 0, 0, 0, 1, 1, 1, 1])}
-    _check(student, metrics.demographic_parity_difference, "check_demographic_parity_difference", worked,
-           grouped_selections, PARITY_MISTAKES, seed, cases)
+    return (yield from _audit(student_function, metrics.demographic_parity_difference, worked, grouped_selections,
+                              PARITY_MISTAKES, mistakes, examples, seed, cases))
 
 
-def check_equalized_odds_difference(student, *, seed=0, cases=10):
-    """Task 2: ``equalized_odds_difference(y_true, y_pred, groups)`` against
-    :func:`mlcourse.metrics.equalized_odds_difference`."""
-    __tracebackhide__ = True
+@checker(students=("student_function",), under_test=(metrics,))
+def check_equalized_odds_difference(student_function, *, seed=0, cases=10, examples=(), mistakes=()):
+    """Check ``equalized_odds_difference(y_true, y_pred, groups)`` against
+    :func:`mlcourse.metrics.equalized_odds_difference`. A worked example is
+    ``{"y_true": ..., "y_pred": ..., "groups": ...}``. Recognised: rates over the whole
+    group, true positive rates only, the mean of the two spreads, a signed difference,
+    plus ``mistakes``. Under test: ``mlcourse.metrics``."""
     worked = {"y_true": np.array([1, 1, 0, 0, 1, 0, 0, 0]), "y_pred": np.array([1, 0, 1, 0, 1, 1, 0, 0]),
               "groups": np.array([0, 0, 0, 0, 1, 1, 1, 1])}
-    _check(student, metrics.equalized_odds_difference, "check_equalized_odds_difference", worked,
-           grouped_outcomes, ODDS_MISTAKES, seed, cases)
+    return (yield from _audit(student_function, metrics.equalized_odds_difference, worked, grouped_outcomes,
+                              ODDS_MISTAKES, mistakes, examples, seed, cases))
 
 
-def check_flip_rate(student, *, seed=0, cases=10):
-    """Task 3: ``flip_rate(predictions)`` against :func:`mlcourse.metrics.flip_rate`."""
-    __tracebackhide__ = True
+@checker(students=("student_function",), under_test=(metrics,))
+def check_flip_rate(student_function, *, seed=0, cases=10, examples=(), mistakes=()):
+    """Check ``flip_rate(predictions)`` (models × examples) against
+    :func:`mlcourse.metrics.flip_rate`. A worked example is ``{"predictions": ...}``.
+    Recognised: the mean pairwise disagreement, the first two models only, disagreement
+    with the majority, the agreement rate, plus ``mistakes``. Under test:
+    ``mlcourse.metrics``."""
     worked = {"predictions": np.array([[0, 1, 2, 3], [0, 1, 2, 9], [0, 7, 2, 9]])}
-    _check(student, metrics.flip_rate, "check_flip_rate", worked, model_predictions, FLIP_MISTAKES, seed, cases)
+    return (yield from _audit(student_function, metrics.flip_rate, worked, model_predictions, FLIP_MISTAKES,
+                              mistakes, examples, seed, cases))
 
 
-def check_membership_advantage(student, *, seed=0, cases=10):
-    """Task 4: ``membership_advantage(member_losses, nonmember_losses, threshold)``
-    against :func:`mlcourse.metrics.membership_advantage` (member iff loss <= threshold)."""
-    __tracebackhide__ = True
+@checker(students=("student_function",), under_test=(metrics,))
+def check_membership_advantage(student_function, *, seed=0, cases=10, examples=(), mistakes=()):
+    """Check ``membership_advantage(member_losses, nonmember_losses, threshold)`` against
+    :func:`mlcourse.metrics.membership_advantage` (member iff loss <= threshold). A worked
+    example is ``{"member_losses": ..., "nonmember_losses": ..., "threshold": 0.3}``.
+    Recognised: the wrong side of the threshold, ties, the attack's accuracy, rates over
+    everyone, plus ``mistakes``. Under test: ``mlcourse.metrics``."""
     worked = {"member_losses": np.array([0.1, 0.2, 0.3, 1.0]),
               "nonmember_losses": np.array([0.2, 0.8, 1.5, 2.0, 3.0]), "threshold": 0.3}
-    _check(student, metrics.membership_advantage, "check_membership_advantage", worked, attack_losses,
-           ATTACK_MISTAKES, seed, cases)
+    return (yield from _audit(student_function, metrics.membership_advantage, worked, attack_losses,
+                              ATTACK_MISTAKES, mistakes, examples, seed, cases))

@@ -1,15 +1,18 @@
 """Tamper checks: trusted references, reference-call tracing and signed receipts.
 
 A notebook's test cells run in the same Python process as the student's code, so a
-submission can in principle replace anything. These checks catch the easy ways to
+submission can in principle replace anything. These checks last until the oracle of
+issue 17 runs the checkers outside the student's process (see :mod:`mlcourse.checks`);
+then the sandbox and the oracle's own record replace them. These checks catch the easy ways to
 fake a pass (the threat model and its limits are in ``guide/instructors.md``):
 
 * **Replaced comparison functions.** At import, before any student code runs (the
-  grader's kernel imports this module at start-up, and every notebook imports it in
-  its first, locked cell), we keep our own references to NumPy's comparison functions
-  and to every public function of ``mlcourse``. :func:`verify` reports any that has
-  since been replaced or had its code swapped; the checkers call it before and after
-  running student code and only ever use the references captured here.
+  grader's kernel imports this module at start-up, and every notebook imports
+  :mod:`mlcourse.checks` in its first, locked cell), we keep our own references to
+  NumPy's comparison functions and to every public function of ``mlcourse``.
+  :func:`verify` reports any that has since been replaced or had its code swapped;
+  the driver calls it before and after every check, and the checks only ever use the
+  references captured here.
 * **Calling the reference instead of implementing it.** :func:`forbid_calls` traces
   every Python call made while the student's function runs and records calls into
   the reference modules under test.
@@ -23,6 +26,7 @@ import builtins
 import contextlib
 import hashlib
 import hmac
+import inspect
 import os
 import sys
 
@@ -37,6 +41,9 @@ class TamperingError(AssertionError):
 
     def __init__(self, message):
         super().__init__(f"{TAMPER_MARKER}: {message}")
+
+    def _render_traceback_(self):  # IPython: the message alone, as for CheckFailed
+        return [f"\x1b[0;31mTamperingError\x1b[0m: {self}"]
 
 
 # NumPy functions a faked pass would replace; the checkers use these captured objects.
@@ -101,7 +108,6 @@ def verify():
 
 def assert_untouched(when):
     """Raise TamperingError if :func:`verify` finds a replaced function."""
-    __tracebackhide__ = True  # IPython shows the student our message, not our frames
     replaced = verify()
     if replaced:
         raise TamperingError(
@@ -109,6 +115,19 @@ def assert_untouched(when):
             f"(noticed {when}). Graded work must not redefine NumPy's or mlcourse's "
             "functions; restart the kernel and remove the code that does it."
         )
+
+
+def code_files(*objects):
+    """The source files of modules (a package: all its .py files) and of functions."""
+    files = set()
+    for obj in objects:
+        if inspect.ismodule(obj):
+            files |= module_files(obj)
+        else:
+            code = getattr(inspect.unwrap(obj), "__code__", None)
+            if code is not None:
+                files.add(os.path.realpath(code.co_filename))
+    return files
 
 
 def module_files(*modules):
@@ -134,8 +153,10 @@ def forbid_calls(files, what):
     Python-level call however the function was imported or wrapped. Removing the
     profiler from inside the block is itself reported.
     """
-    __tracebackhide__ = True  # IPython shows the student our message, not our frames
     files = {os.path.realpath(f) for f in files}
+    if not files:
+        yield
+        return
     seen = []
 
     def profiler(frame, event, arg):

@@ -1,0 +1,101 @@
+"""Checkers: what the test cells of the exercises call.
+
+Each checker compares a student's function with the reference of :mod:`mlcourse` on
+many inputs and, at the first difference, stops with a :class:`CheckFailed` that names
+the function at fault, the inputs (with the seed that reproduces them), expected
+against got, and, when the difference matches a known mistake, a hint:
+
+* :func:`check_function` — any plain function (a metric, a rate, a threshold);
+* :func:`check_distribution` — a random function, statistically;
+* :func:`check_loss` — a loss and its gradient (:mod:`mlcourse.losses`);
+* :func:`check_update_rule` — an optimizer step, stateless or stateful (:mod:`mlcourse.optim`);
+* :func:`check_schedule` — a learning-rate schedule (:mod:`mlcourse.schedules`);
+* :func:`check_descent_loop`, :func:`check_training_loop`, :func:`check_critical_lr` —
+  whole runs against :func:`mlcourse.problems.minimize`;
+* :func:`check_clip_by_norm`, :func:`check_sgd_epoch`, :func:`check_sgd_loop` —
+  gradient clipping and mini-batch SGD;
+* :func:`check_group_error_rates`, :func:`check_demographic_parity_difference`,
+  :func:`check_equalized_odds_difference`, :func:`check_flip_rate`,
+  :func:`check_membership_advantage` — the audit metrics (:mod:`mlcourse.metrics`).
+
+``seed=0`` (visible tests) gives inputs a student can reproduce; ``seed=None`` (hidden
+tests) draws them at grading time. Hyperparameters are explicit spaces of
+:mod:`mlcourse.search` (``{"lr": loguniform(1e-3, 0.1)}``). Known mistakes are data
+(:class:`Mistake`); a test cell adds its own with ``mistakes=[...]``. The reference
+for exercise authors is the "Checkers" section of ``guide/instructors.md`` and
+"Writing a checker" in ``CONTRIBUTING.md``.
+
+Design: checkers, drivers, kernel
+---------------------------------
+A checker is a **generator** (:func:`checker` makes it public). It draws each case's
+inputs, computes the expected value and the mistakes' values itself, and, to run a
+student's function, *yields* a :class:`Call` naming the function's role and its
+inputs; it receives a :class:`Reply` with what the function returned (or the error it
+raised, named after the student's own function that raised, and the inputs it changed
+in place). It compares, and returns a one-line summary or raises CheckFailed.
+
+* A :class:`Call` holds inputs only: plain data, NumPy arrays, and **argument specs**
+  that the kernel turns into objects (:func:`problem` — a problem or its gradient,
+  optionally recording every ``grad(theta, batch)`` call; an optimizer; an rng), or
+  :class:`Kept` — a value the kernel kept from an earlier call (a stateful rule's
+  state, which never leaves the kernel).
+* The **driver** runs the generator: it sends each Call to the **kernel side**
+  (``_driver.Kernel``: builds the arguments, calls the function with warnings
+  silenced, records, keeps state) and feeds the Reply back, one answer per call, in
+  order. Today's driver (``_driver.InProcessDriver``) does both in the student's
+  process: in JupyterLab, in nbgrader's Validate and under ``mlcourse grade``.
+* Functions the student's function calls (the loop's ``gd_step``) are passed too
+  (``check_descent_loop(gradient_descent, step=gd_step)``); when the outer function
+  fails, the checker runs their checks on the outer function's own inputs and reports
+  the first that fails as the cause (``blame_callees``).
+* Everything a checker is given besides the student's functions must travel over a
+  wire (``_wire``: JSON, never pickle; functions by import path): a test cell that
+  passes a lambda as a mistake fails at once, everywhere.
+
+**For the oracle of issue 17**, only the driver changes. In the kernel, the public
+checker sends ``(checker name, arguments)`` (``_wire.dumps``) to the grader's oracle
+and then only answers requests: it executes each Call it receives with ``Kernel`` and
+sends back the Reply, until the oracle returns the verdict text, which it prints (✔)
+or raises as CheckFailed. The oracle looks the checker up in ``_driver.REGISTRY``,
+runs the same generator, records each case's verdict before it answers, and accepts
+exactly one Reply per Call, in order. Expected values and mistakes' values are
+computed in the oracle only; the kernel sees inputs. Mistakes passed from a test cell
+arrive as import paths and must be resolved only within ``mlcourse`` and the
+instructor's assignment folder (``_wire.loads(allow_ref=...)``). The modules a checker
+names in ``under_test`` are what the sandboxed kernel must not contain. The
+in-process tamper checks (``_integrity``) are then no longer needed.
+"""
+
+from . import _integrity  # first: captures trusted references before anything else runs  # isort: skip
+
+import sys
+
+from ._compare import CheckFailed
+from ._driver import REGISTRY, checker
+from ._integrity import TamperingError
+from ._protocol import Call, Kept, Reply, problem
+from .distributions import check_distribution
+from .functions import check_function
+from .loops import check_critical_lr, check_descent_loop, check_training_loop
+from .losses import check_loss
+from .metrics import (check_demographic_parity_difference, check_equalized_odds_difference, check_flip_rate,
+                      check_group_error_rates, check_membership_advantage)
+from .mistakes import Mistake
+from .optim import check_update_rule
+from .schedules import check_schedule
+from .sgd import check_clip_by_norm, check_sgd_epoch, check_sgd_loop
+
+__all__ = [
+    "check_function", "check_distribution", "check_loss", "check_update_rule", "check_schedule",
+    "check_descent_loop", "check_training_loop", "check_critical_lr",
+    "check_clip_by_norm", "check_sgd_epoch", "check_sgd_loop",
+    "check_group_error_rates", "check_demographic_parity_difference", "check_equalized_odds_difference",
+    "check_flip_rate", "check_membership_advantage",
+    "Mistake", "problem", "CheckFailed", "TamperingError", "checker", "Call", "Kept", "Reply", "REGISTRY",
+]
+
+_integrity.seal(
+    sys.modules[__name__],
+    *(sys.modules[name] for name in sorted(sys.modules)
+      if name.startswith("mlcourse.") and not name.startswith(("mlcourse.grading", "mlcourse.sphinxext"))),
+)
