@@ -61,7 +61,7 @@ def test_reduce_on_plateau_matches_torch_golden(case):
     plateau = S.reduce_on_plateau(case["lr0"], **case["kwargs"])
     state, lrs = plateau.init(), []
     for metric in case["metrics"]:
-        lr, state = plateau.update(state, metric)
+        lr, state = plateau.update(metric, state)
         lrs.append(lr)
     assert lrs == case["lr"]
     assert min(lrs) < case["lr0"], "each golden sequence should cut the rate at least once"
@@ -73,7 +73,7 @@ EXAMPLES = {
     "exponential_decay": S.exponential_decay(0.1, s=20),
     "exponential": S.exponential(0.1, gamma=0.95),
     "step": S.step(0.1, step_size=7, gamma=0.5),
-    "multistep": S.multistep(0.1, milestones=[3, 10, 10], gamma=0.5),
+    "multi_step": S.multi_step(0.1, milestones=[3, 10, 10], gamma=0.5),
     "piecewise_constant": S.piecewise_constant([4, 9], [0.1, 0.05, 0.01]),
     "linear": S.linear(0.1, total_iters=8),
     "cosine_annealing": S.cosine_annealing(0.1, T_max=12, eta_min=0.01),
@@ -163,25 +163,33 @@ def test_exponential_decay_is_tenfold_every_s_steps():
     np.testing.assert_allclose(schedule(t), S.exponential(0.5, 0.1 ** (1 / 25))(t), rtol=1e-13)
 
 
-def test_exponential_step_multistep_closed_forms():
+def test_exponential_decay_multiplies_by_decay_rate_every_s_steps():
+    """optax's meaning: decay_rate ** (t / s); the default 0.1 is the tenfold decay above."""
+    schedule = S.exponential_decay(0.4, s=10, decay_rate=0.5)
+    np.testing.assert_allclose(schedule(np.array([0, 10, 20, 5])), [0.4, 0.2, 0.1, 0.4 * 0.5**0.5], rtol=1e-15)
+    assert repr(schedule) == "exponential_decay(lr=0.4, s=10.0, decay_rate=0.5)"
+    assert S.exponential_decay(0.4, s=10)(10) == S.exponential_decay(0.4, s=10, decay_rate=0.1)(10)
+
+
+def test_exponential_step_multi_step_closed_forms():
     t = np.arange(100)
     np.testing.assert_allclose(S.exponential(0.2, 0.9)(t), 0.2 * 0.9**t, rtol=1e-15)
     assert S.exponential(0.2, 0.0)(0) == 0.2 and S.exponential(0.2, 0.0)(1) == 0.0
     np.testing.assert_allclose(S.step(0.2, 10, 0.5)(t), 0.2 * 0.5 ** (t // 10), rtol=1e-15)
-    multistep = S.multistep(1.0, milestones=[30, 10, 30], gamma=0.5)  # order free, 30 twice
-    assert [multistep(k) for k in (0, 9, 10, 29, 30, 99)] == [1.0, 1.0, 0.5, 0.5, 0.125, 0.125]
-    assert S.multistep(1.0, [0], 0.5)(0) == 0.5  # a milestone at 0 applies at once, as in torch
-    assert S.multistep(1.0, [])(50) == 1.0
+    multi_step = S.multi_step(1.0, milestones=[30, 10, 30], gamma=0.5)  # order free, 30 twice
+    assert [multi_step(k) for k in (0, 9, 10, 29, 30, 99)] == [1.0, 1.0, 0.5, 0.5, 0.125, 0.125]
+    assert S.multi_step(1.0, [0], 0.5)(0) == 0.5  # a milestone at 0 applies at once, as in torch
+    assert S.multi_step(1.0, [])(50) == 1.0
 
 
 def test_piecewise_constant_switches_at_each_boundary():
     schedule = S.piecewise_constant([5, 55], [0.1, 0.001, 1e-4])
     assert [schedule(k) for k in (0, 4, 5, 54, 55, 10**9)] == [0.1, 0.1, 0.001, 0.001, 1e-4, 1e-4]
     assert S.piecewise_constant([], [0.3])(7) == 0.3
-    # a geometric sequence of values is multistep
+    # a geometric sequence of values is multi_step
     t = np.arange(100)
     np.testing.assert_allclose(
-        S.piecewise_constant([10, 40], [0.1, 0.05, 0.025])(t), S.multistep(0.1, [10, 40], 0.5)(t), rtol=1e-15
+        S.piecewise_constant([10, 40], [0.1, 0.05, 0.025])(t), S.multi_step(0.1, [10, 40], 0.5)(t), rtol=1e-15
     )
 
 
@@ -242,7 +250,7 @@ def run_plateau(metrics, lr=1.0, **kwargs):
     plateau = S.reduce_on_plateau(lr, **kwargs)
     state, lrs = plateau.init(), []
     for metric in metrics:
-        lr, state = plateau.update(state, metric)
+        lr, state = plateau.update(metric, state)
         lrs.append(lr)
     return lrs
 
@@ -285,13 +293,18 @@ def test_plateau_nan_is_a_bad_epoch_and_state_is_immutable():
     assert run_plateau([5, float("nan"), 4], patience=0, factor=0.5) == [1, 0.5, 0.5]
     plateau = S.reduce_on_plateau(0.1, patience=0)
     state = plateau.init()
-    _, new_state = plateau.update(state, 3.0)
+    _, new_state = plateau.update(3.0, state)
     assert state == S.PlateauState(lr=0.1, best=math.inf, num_bad_epochs=0, cooldown_counter=0)
     assert new_state == S.PlateauState(lr=0.1, best=3.0, num_bad_epochs=0, cooldown_counter=0)
     assert S.reduce_on_plateau(0.1, mode="max").init().best == -math.inf
-    assert plateau.update(state, np.float32(2.5))[1].best == 2.5  # NumPy scalars are metrics too
+    assert plateau.update(np.float32(2.5), state)[1].best == 2.5  # NumPy scalars are metrics too
     with pytest.raises(TypeError, match=r"^invalid metric = 'low', expected a real number$"):
-        plateau.update(state, "low")
+        plateau.update("low", state)
+    with pytest.raises(TypeError, match=r"invalid metric = PlateauState\(.*\), expected a real number "
+                                        r"\(the arguments are update\(metric, state\): the state comes last\)"):
+        plateau.update(state, 3.0)
+    with pytest.raises(TypeError, match=r"invalid state = None, expected the PlateauState"):
+        plateau.update(3.0, None)
 
 
 # ---------------------------------------------------------------- argument errors
@@ -301,13 +314,14 @@ ERRORS = [
     (lambda: S.power(0.1, 10, c=-1), ValueError, "invalid c = -1.0, expected 0 <= c"),
     (lambda: S.power("0.1", 10), TypeError, "invalid lr = '0.1', expected a real number"),
     (lambda: S.exponential_decay(0.1, -5), ValueError, "invalid s = -5.0, expected 0 < s"),
+    (lambda: S.exponential_decay(0.1, 5, decay_rate=-0.5), ValueError, "invalid decay_rate = -0.5, expected 0 <= decay_rate"),
     (lambda: S.exponential(0.1, -0.5), ValueError, "invalid gamma = -0.5, expected 0 <= gamma"),
     (lambda: S.exponential(float("nan"), 0.5), ValueError, "invalid lr = nan, expected 0 <= lr"),
     (lambda: S.step(0.1, 0), ValueError, "invalid step_size = 0, expected step_size >= 1"),
     (lambda: S.step(0.1, 2.5), TypeError, "invalid step_size = 2.5, expected an integer"),
-    (lambda: S.multistep(0.1, [10, -3]), ValueError, r"invalid milestones = \[10, -3\], expected every entry >= 0"),
-    (lambda: S.multistep(0.1, [10, 2.5]), TypeError, r"invalid milestones = \[10, 2.5\], expected a list of integers"),
-    (lambda: S.multistep(0.1, 10), TypeError, "invalid milestones = 10, expected a list of integers"),
+    (lambda: S.multi_step(0.1, [10, -3]), ValueError, r"invalid milestones = \[10, -3\], expected every entry >= 0"),
+    (lambda: S.multi_step(0.1, [10, 2.5]), TypeError, r"invalid milestones = \[10, 2.5\], expected a list of integers"),
+    (lambda: S.multi_step(0.1, 10), TypeError, "invalid milestones = 10, expected a list of integers"),
     (lambda: S.piecewise_constant([5, 5], [1, 2, 3]), ValueError,
      r"invalid boundaries = \[5, 5\], expected strictly increasing entries"),
     (lambda: S.piecewise_constant([0, 5], [1, 2, 3]), ValueError, r"invalid boundaries = \[0, 5\], expected every entry >= 1"),

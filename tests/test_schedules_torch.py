@@ -36,12 +36,12 @@ def random_arguments(rng, name):
     if name == "power":
         return dict(lr=lr, s=float(rng.uniform(0.5, 50)), c=float(rng.uniform(0, 3)))
     if name == "exponential_decay":
-        return dict(lr=lr, s=float(rng.uniform(1, 100)))
+        return dict(lr=lr, s=float(rng.uniform(1, 100)), decay_rate=float(rng.choice([0.1, rng.uniform(0.05, 1)])))
     if name == "exponential":
         return dict(lr=lr, gamma=float(rng.uniform(0.8, 1.02)))
     if name == "step":
         return dict(lr=lr, step_size=int(rng.integers(1, 60)), gamma=float(rng.uniform(0, 1)))
-    if name == "multistep":
+    if name == "multi_step":
         milestones = rng.integers(0, STEPS + 10, size=rng.integers(0, 6)).tolist()  # repeats, any order
         return dict(lr=lr, milestones=milestones, gamma=float(rng.uniform(0.1, 1)))
     if name == "piecewise_constant":
@@ -65,7 +65,7 @@ def random_arguments(rng, name):
     raise ValueError(name)
 
 
-NAMES = ["power", "exponential_decay", "exponential", "step", "multistep", "piecewise_constant",
+NAMES = ["power", "exponential_decay", "exponential", "step", "multi_step", "piecewise_constant",
          "linear", "cosine_annealing", "one_cycle"]
 
 
@@ -109,7 +109,7 @@ def test_random_metrics_match_torch_reduce_lr_on_plateau():
         plateau = S.reduce_on_plateau(0.1, **kwargs)
         state, ours = plateau.init(), []
         for metric in metrics:
-            lr, state = plateau.update(state, metric)
+            lr, state = plateau.update(metric, state)
             ours.append(lr)
         assert ours == golden.torch_plateau_lrs(0.1, kwargs, metrics), kwargs
 

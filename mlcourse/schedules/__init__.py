@@ -15,14 +15,14 @@ checks its arguments when it is called, and each schedule rejects negative or
 non-integer ``t``.
 
 - :mod:`~mlcourse.schedules.decay`: :func:`power`, :func:`exponential_decay`
-  (the notes' two), :func:`exponential`, :func:`step`, :func:`multistep`,
+  (the notes' two), :func:`exponential`, :func:`step`, :func:`multi_step`,
   :func:`piecewise_constant`.
 - :mod:`~mlcourse.schedules.annealing`: :func:`linear` (warm-up),
   :func:`cosine_annealing`, :func:`one_cycle`.
 - :mod:`~mlcourse.schedules.restarts`: :func:`cosine_annealing_warm_restarts` (SGDR).
 - :mod:`~mlcourse.schedules.warmup`: :func:`warmup_cosine`, linear warm-up then cosine.
 - :mod:`~mlcourse.schedules.plateau`: :func:`reduce_on_plateau`, the one
-  stateful schedule (``init()`` and ``update(state, metric)``).
+  stateful schedule (``init()`` and ``update(metric, state)``).
 - :mod:`~mlcourse.schedules.chain`: :func:`sequential` (a warm-up, then another
   schedule).
 """
@@ -30,7 +30,7 @@ non-integer ``t``.
 from ._base import Schedule
 from .annealing import cosine_annealing, linear, one_cycle
 from .chain import sequential
-from .decay import exponential, exponential_decay, multistep, piecewise_constant, power, step
+from .decay import exponential, exponential_decay, multi_step, piecewise_constant, power, step
 from .plateau import Plateau, PlateauState, reduce_on_plateau
 from .restarts import cosine_annealing_warm_restarts
 from .warmup import warmup_cosine
@@ -43,7 +43,7 @@ __all__ = [
     "exponential_decay",
     "exponential",
     "step",
-    "multistep",
+    "multi_step",
     "piecewise_constant",
     "linear",
     "cosine_annealing",

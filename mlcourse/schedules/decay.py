@@ -1,6 +1,6 @@
 """Decay schedules: power, exponential, step, multi-step, piecewise constant.
 
-:func:`exponential`, :func:`exponential_decay`, :func:`step` and :func:`multistep`
+:func:`exponential`, :func:`exponential_decay`, :func:`step` and :func:`multi_step`
 are one geometric formula, :math:`\\eta_0 \\gamma^{k(t)}`, with different
 exponents :math:`k(t)`: the step itself, a fraction ``t/s``, a floor
 ``t // step_size``, the number of milestones passed. :func:`power` decays
@@ -40,23 +40,27 @@ def power(lr, s, c=1):
     return Schedule(lambda t: lr / (1 + t / s) ** c, describe("power", lr=lr, s=s, c=c))
 
 
-def exponential_decay(lr, s):
-    r"""Exponential scheduling: :math:`\eta_t = \eta_0 \cdot 0.1^{t/s}`.
+def exponential_decay(lr, s, decay_rate=0.1):
+    r"""Exponential scheduling: :math:`\eta_t = \eta_0 \cdot r^{t/s}`, with :math:`r` = ``decay_rate``.
 
-    The learning rate falls by a factor of 10 every ``s`` steps, smoothly (not in
-    jumps as :func:`step` does). This is :func:`exponential` with
-    :math:`\gamma = 0.1^{1/s}`.
+    The learning rate is multiplied by ``decay_rate`` every ``s`` steps, smoothly (not
+    in jumps as :func:`step` does): with the default 0.1 it falls tenfold every ``s``
+    steps. This is :func:`exponential` with :math:`\gamma = r^{1/s}`, and what
+    ``optax.exponential_decay(lr, transition_steps=s, decay_rate=r)`` means too.
 
-    torch has no named counterpart; ``ExponentialLR(opt, gamma=0.1 ** (1 / s))``
+    torch has no named counterpart; ``ExponentialLR(opt, gamma=decay_rate ** (1 / s))``
     gives the same values up to rounding.
 
     Args:
         lr: the initial learning rate :math:`\eta_0 \ge 0`.
-        s: the number of steps over which the rate falls tenfold, :math:`s > 0`.
+        s: the number of steps over which the rate is multiplied by ``decay_rate``, :math:`s > 0`.
+        decay_rate: the factor :math:`r \ge 0` per ``s`` steps.
     """
     lr = check_range("lr", lr, 0)
     s = check_range("s", s, 0, low_open=True)
-    return Schedule(lambda t: _geometric(lr, 0.1, t / s), describe("exponential_decay", lr=lr, s=s))
+    decay_rate = check_range("decay_rate", decay_rate, 0)
+    return Schedule(lambda t: _geometric(lr, decay_rate, t / s),
+                    describe("exponential_decay", lr=lr, s=s, decay_rate=decay_rate))
 
 
 def exponential(lr, gamma):
@@ -97,7 +101,7 @@ def step(lr, step_size, gamma=0.1):
     )
 
 
-def multistep(lr, milestones, gamma=0.1):
+def multi_step(lr, milestones, gamma=0.1):
     r"""Multiply the learning rate by ``gamma`` at each milestone.
 
     .. math:: \eta_t = \eta_0 \, \gamma^{\#\{i \,:\, m_i \le t\}}
@@ -120,7 +124,7 @@ def multistep(lr, milestones, gamma=0.1):
     ordered = np.sort(milestones)
     return Schedule(
         lambda t: _geometric(lr, gamma, np.searchsorted(ordered, t, side="right")),
-        describe("multistep", lr=lr, milestones=milestones, gamma=gamma),
+        describe("multi_step", lr=lr, milestones=milestones, gamma=gamma),
     )
 
 
@@ -133,7 +137,7 @@ def piecewise_constant(boundaries, values):
 
     With ``boundaries=[5, 55]`` and ``values=[0.1, 0.001, 1e-4]``, steps 0..4 use
     0.1, steps 5..54 use 0.001 and every later step 1e-4. As in
-    :func:`multistep`, the new value applies *at* the boundary (Keras's
+    :func:`multi_step`, the new value applies *at* the boundary (Keras's
     ``PiecewiseConstantDecay`` switches one step later, after the boundary).
 
     torch has no named counterpart; when each value is the previous one times

@@ -3,7 +3,7 @@
 import math
 from typing import Callable, NamedTuple
 
-from .._checks import check_choice, check_int, check_range
+from .._checks import check_choice, check_int, check_number, check_range
 
 
 class PlateauState(NamedTuple):
@@ -16,10 +16,13 @@ class PlateauState(NamedTuple):
 
 
 class Plateau(NamedTuple):
-    """The stateful schedule: ``state = init()``, then ``lr, state = update(state, metric)``."""
+    """The stateful schedule: ``state = init()``, then ``lr, state = update(metric, state)``.
+
+    The state comes last, as in the optimizers' ``update(params, grads, state)``.
+    """
 
     init: Callable[[], PlateauState]
-    update: Callable[[PlateauState, float], tuple[float, PlateauState]]
+    update: Callable[[float, PlateauState], tuple[float, PlateauState]]
 
 
 def reduce_on_plateau(
@@ -35,7 +38,7 @@ def reduce_on_plateau(
 ):
     r"""Multiply the learning rate by ``factor`` when the metric has stopped improving.
 
-    Call ``update(state, metric)`` once per evaluation (an epoch, or every N
+    Call ``update(metric, state)`` once per evaluation (an epoch, or every N
     steps) with the monitored metric, e.g. the validation loss. A metric is an
     *improvement* when it beats the best so far by more than the threshold:
 
@@ -98,11 +101,13 @@ def reduce_on_plateau(
         worst = math.inf if mode == "min" else -math.inf
         return PlateauState(lr=lr, best=worst, num_bad_epochs=0, cooldown_counter=0)
 
-    def update(state, metric):
-        try:
-            metric = float(metric)
-        except (TypeError, ValueError):
-            raise TypeError(f"invalid metric = {metric!r}, expected a real number") from None
+    def update(metric, state):
+        if isinstance(metric, PlateauState):
+            raise TypeError(f"invalid metric = {metric!r}, expected a real number "
+                            "(the arguments are update(metric, state): the state comes last)")
+        if not isinstance(state, PlateauState):
+            raise TypeError(f"invalid state = {state!r}, expected the PlateauState returned by init or update")
+        metric = check_number("metric", metric)
         current_lr, best, num_bad_epochs, cooldown_counter = state
         if is_better(metric, best):
             best, num_bad_epochs = metric, 0

@@ -29,12 +29,12 @@ def _torch_scheduler(optimizer, name, kwargs):
         s, c = kw["s"], kw.get("c", 1)
         return L.LambdaLR(optimizer, lambda t: (1 + t / s) ** -c)
     if name == "exponential_decay":
-        return L.LambdaLR(optimizer, lambda t: 0.1 ** (t / kw["s"]))
+        return L.LambdaLR(optimizer, lambda t: kw.get("decay_rate", 0.1) ** (t / kw["s"]))
     if name == "exponential":
         return L.ExponentialLR(optimizer, **kw)
     if name == "step":
         return L.StepLR(optimizer, **kw)
-    if name == "multistep":
+    if name == "multi_step":
         return L.MultiStepLR(optimizer, **kw)
     if name == "piecewise_constant":
         # torch's counterpart when the values form a geometric sequence.
@@ -110,15 +110,16 @@ CASES = [
     ("power", dict(lr=0.1, s=3.5, c=0.5), 300),
     ("exponential_decay", dict(lr=0.1, s=50), 300),
     ("exponential_decay", dict(lr=1.0, s=7.5), 300),
+    ("exponential_decay", dict(lr=0.1, s=40, decay_rate=0.5), 300),
     ("exponential", dict(lr=0.1, gamma=0.97), 300),
     ("exponential", dict(lr=0.05, gamma=1.01), 300),
     ("exponential", dict(lr=0.1, gamma=0.5), 300),
     ("step", dict(lr=0.1, step_size=30), 300),
     ("step", dict(lr=0.05, step_size=7, gamma=0.5), 300),
     ("step", dict(lr=1.0, step_size=1, gamma=0.9), 300),
-    ("multistep", dict(lr=0.1, milestones=[30, 80]), 300),
-    ("multistep", dict(lr=0.1, milestones=[0, 30, 30, 80], gamma=0.3), 300),
-    ("multistep", dict(lr=0.1, milestones=[200, 50, 100], gamma=0.5), 300),
+    ("multi_step", dict(lr=0.1, milestones=[30, 80]), 300),
+    ("multi_step", dict(lr=0.1, milestones=[0, 30, 30, 80], gamma=0.3), 300),
+    ("multi_step", dict(lr=0.1, milestones=[200, 50, 100], gamma=0.5), 300),
     ("piecewise_constant", dict(boundaries=[5, 55], values=[0.1, 0.01, 0.001]), 300),
     ("piecewise_constant", dict(boundaries=[1, 2, 150], values=[0.2, 0.1, 0.05, 0.025]), 300),
     ("linear", dict(lr=0.1), 300),
@@ -158,7 +159,7 @@ CASES = [
     ("sequential", dict(schedules=[("cosine_annealing", dict(lr=0.1, T_max=10)),
                                    ("cosine_annealing", dict(lr=0.1, T_max=30, eta_min=0.001))],
                         milestones=[10]), 300),
-    ("sequential", dict(schedules=[("multistep", dict(lr=0.1, milestones=[2, 4])),
+    ("sequential", dict(schedules=[("multi_step", dict(lr=0.1, milestones=[2, 4])),
                                    ("exponential", dict(lr=0.1, gamma=0.9))], milestones=[0]), 300),
     # torch's OneCycleLR resets the shared base rate to max_lr / div_factor (see sequential's docstring).
     ("sequential", dict(schedules=[("linear", dict(lr=0.004)), ("one_cycle", dict(max_lr=0.1, total_steps=200))],
