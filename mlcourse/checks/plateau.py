@@ -97,7 +97,7 @@ def _reference_rates(lr, hyperparameters, metrics):
     plateau = schedules.reduce_on_plateau(lr, **hyperparameters)
     state, rates = plateau.init(), []
     for metric in metrics:
-        rate, state = plateau.update(state, metric)
+        rate, state = plateau.update(metric, state)
         rates.append(rate)
     return rates
 
