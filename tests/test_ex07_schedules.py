@@ -116,3 +116,16 @@ def test_every_test_cell_calls_a_checker_and_hidden_ones_draw_at_grading_time():
     for gid, source in tests.items():
         assert "checks.check_" in source, gid
         assert ("seed=None" in source) == gid.endswith("_hidden"), gid
+
+
+
+def test_the_plateau_solution_passes_on_any_seed(capsys):
+    """Hidden tests draw a new seed at grading time: a correct scheduler must pass every one.
+    Seeds 16 and 36 once drew streams on which torch's eps (a cut below 1e-8 is skipped, a
+    rule the student does not write) acted, and failed the solution."""
+    namespace = {"math": math, "checks": checks}
+    exec(CELLS["setup"], namespace)
+    for seed in [16, 36, *range(40)]:
+        checks.check_plateau(SOLUTIONS["plateau_update"], SOLUTIONS["plateau_init"], namespace["PLATEAU"],
+                             seed=seed)
+    assert capsys.readouterr().out.count("✔") == 42

@@ -18,9 +18,9 @@ from ._protocol import Kept, ask
 from .mistakes import Mistake, check_mistakes
 
 # The rules the student implements (mode "min", relative threshold, no cooldown); the
-# reference's other arguments keep torch's defaults. Its eps (a cut smaller than 1e-8 is
-# skipped) never matters: the metric streams below keep the rate above 1e-6 * lr.
-_LOWEST_RATE = 1e-6
+# reference's other arguments keep torch's defaults. Its eps (a cut that would change the
+# rate by no more than 1e-8 is skipped) is not among those rules: _cases keeps only metric
+# streams on which it never acts, checked by replaying them with eps = 0.
 
 
 # --- the known mistakes, as a student would write them (state: lr, best, bad in a row) -----
@@ -103,7 +103,7 @@ def _reference_rates(lr, hyperparameters, metrics):
 
 
 def _cases(rng, hyperparameters, count, evaluations):
-    """(lr, hyperparameters, metrics) with at least one cut and rates above 1e-6 lr."""
+    """(lr, hyperparameters, metrics) with at least one cut and no cut skipped by eps."""
     cases = []
     for case in range(count):
         for _ in range(100):
@@ -111,7 +111,7 @@ def _cases(rng, hyperparameters, count, evaluations):
             lr = 0.1 if case == 0 else float(rng.choice([1.0, 0.1, 0.01]))
             metrics = _stream(rng, evaluations, scale=float(np.exp(rng.uniform(1, 3))))
             rates = _reference_rates(lr, hp, metrics)
-            if min(rates) < lr and min(rates) > _LOWEST_RATE * lr:
+            if min(rates) < lr and rates == _reference_rates(lr, {**hp, "eps": 0.0}, metrics):
                 break
         cases.append((lr, hp, metrics))
     return cases
