@@ -10,6 +10,7 @@ against got, and, when the difference matches a known mistake, a hint:
 * :func:`check_loss` — a loss and its gradient (:mod:`mlcourse.losses`);
 * :func:`check_update_rule` — an optimizer step, stateless or stateful (:mod:`mlcourse.optim`);
 * :func:`check_schedule` — a learning-rate schedule (:mod:`mlcourse.schedules`);
+* :func:`check_plateau` — a reduce-on-plateau scheduler with its state;
 * :func:`check_descent_loop`, :func:`check_training_loop`, :func:`check_critical_lr` —
   whole runs against :func:`mlcourse.problems.minimize`;
 * :func:`check_clip_by_norm`, :func:`check_sgd_epoch`, :func:`check_sgd_loop` —
@@ -86,12 +87,13 @@ from .metrics import (check_demographic_parity_difference, check_equalized_odds_
                       check_group_error_rates, check_membership_advantage)
 from .mistakes import Mistake
 from .optim import check_update_rule
+from .plateau import check_plateau
 from .schedules import check_schedule
 from .sgd import check_clip_by_norm, check_sgd_epoch, check_sgd_loop
 from .search import check_loguniform_sampler, check_random_search, check_successive_halving
 
 __all__ = [
-    "check_function", "check_distribution", "check_loss", "check_update_rule", "check_schedule",
+    "check_function", "check_distribution", "check_loss", "check_update_rule", "check_schedule", "check_plateau",
     "check_descent_loop", "check_training_loop", "check_critical_lr",
     "check_clip_by_norm", "check_sgd_epoch", "check_sgd_loop",
     "check_group_error_rates", "check_demographic_parity_difference", "check_equalized_odds_difference",

@@ -19,6 +19,8 @@ non-integer ``t``.
   :func:`piecewise_constant`.
 - :mod:`~mlcourse.schedules.annealing`: :func:`linear` (warm-up),
   :func:`cosine_annealing`, :func:`one_cycle`.
+- :mod:`~mlcourse.schedules.restarts`: :func:`cosine_annealing_warm_restarts` (SGDR).
+- :mod:`~mlcourse.schedules.warmup`: :func:`warmup_cosine`, linear warm-up then cosine.
 - :mod:`~mlcourse.schedules.plateau`: :func:`reduce_on_plateau`, the one
   stateful schedule (``init()`` and ``update(metric, state)``).
 - :mod:`~mlcourse.schedules.chain`: :func:`sequential` (a warm-up, then another
@@ -30,6 +32,8 @@ from .annealing import cosine_annealing, linear, one_cycle
 from .chain import sequential
 from .decay import exponential, exponential_decay, multi_step, piecewise_constant, power, step
 from .plateau import Plateau, PlateauState, reduce_on_plateau
+from .restarts import cosine_annealing_warm_restarts
+from .warmup import warmup_cosine
 
 __all__ = [
     "Schedule",
@@ -44,6 +48,8 @@ __all__ = [
     "linear",
     "cosine_annealing",
     "one_cycle",
+    "cosine_annealing_warm_restarts",
+    "warmup_cosine",
     "reduce_on_plateau",
     "sequential",
 ]

@@ -25,6 +25,7 @@ from mlcourse.search.halving import (Bracket, Rung, SearchResult, Trial, evaluat
                                      hyperband_schedule, schedule_cost, successive_halving)
 from mlcourse.search.objectives import digits_mlp, low_effective_dimension, power_law_curves, quadratic_bowl
 from mlcourse.search.analysis import main_effects
+from mlcourse.search.range_test import RangeTest, range_test, suggest_lr  # noqa: F401  (the LR range test, chapter 7)
 
 __all__ = ["Space", "uniform", "loguniform", "integers", "choice", "is_space",
            "grid", "random", "sobol",

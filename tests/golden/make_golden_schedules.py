@@ -46,6 +46,14 @@ def _torch_scheduler(optimizer, name, kwargs):
         return L.LinearLR(optimizer, **kw)
     if name == "cosine_annealing":
         return L.CosineAnnealingLR(optimizer, **kw)
+    if name == "cosine_annealing_warm_restarts":
+        return L.CosineAnnealingWarmRestarts(optimizer, **kw)
+    if name == "warmup_cosine":
+        warmup, total = kw["warmup_steps"], kw["total_steps"]
+        return L.SequentialLR(optimizer, [
+            L.LinearLR(optimizer, start_factor=kw.get("start_factor", 0.01), total_iters=warmup),
+            L.CosineAnnealingLR(optimizer, T_max=total - warmup, eta_min=kw.get("eta_min", 0.0))],
+            milestones=[warmup])
     if name == "one_cycle":
         return L.OneCycleLR(optimizer, max_lr=kwargs["max_lr"], cycle_momentum=False, **kw)
     if name == "sequential":
@@ -123,6 +131,14 @@ CASES = [
     ("cosine_annealing", dict(lr=0.1, T_max=7, eta_min=0.01), 300),
     ("cosine_annealing", dict(lr=0.1, T_max=1), 300),
     ("cosine_annealing", dict(lr=0.05, T_max=250), 300),
+    ("cosine_annealing_warm_restarts", dict(lr=0.1, T_0=10), 300),
+    ("cosine_annealing_warm_restarts", dict(lr=0.1, T_0=10, T_mult=2, eta_min=0.001), 300),
+    ("cosine_annealing_warm_restarts", dict(lr=0.5, T_0=1, T_mult=3), 300),
+    ("cosine_annealing_warm_restarts", dict(lr=0.05, T_0=1), 300),
+    ("cosine_annealing_warm_restarts", dict(lr=0.1, T_0=7, T_mult=5, eta_min=0.2), 300),
+    ("warmup_cosine", dict(lr=0.1, warmup_steps=10, total_steps=100), 100),
+    ("warmup_cosine", dict(lr=0.5, warmup_steps=1, total_steps=40, start_factor=0.2, eta_min=0.01), 40),
+    ("warmup_cosine", dict(lr=3e-4, warmup_steps=50, total_steps=300, start_factor=1.0), 300),
     ("one_cycle", dict(max_lr=0.1, total_steps=100), 100),
     ("one_cycle", dict(max_lr=0.1, total_steps=100, anneal_strategy="linear"), 100),
     ("one_cycle", dict(max_lr=0.5, total_steps=300, pct_start=0.25, three_phase=True), 300),
