@@ -1,0 +1,187 @@
+"""`make lab`'s JupyterLab in Chromium, as a student and as an instructor.
+
+A student opens a chapter (MyST rendered: a self-check question shown with its answer
+hidden, tabs, boxes, math), opens exercise 2 and writes a wrong-sign step (the test
+cell's output starts with the failure and gives the sign hint), and sees none of
+nbgrader's instructor tools. An instructor opens Formgrader and sees every assignment.
+Screenshots go to test-artifacts/screenshots/lab/ for a human to look at.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from lab_harness import (
+    CURRENT,
+    ROOT,
+    UI_TIMEOUT_MS,
+    cell,
+    dirty_tabs,
+    open_file,
+    run_cell,
+    screenshot,
+    set_cell_source,
+    wait_for_idle_kernel,
+    wait_for_notebook,
+)
+
+pytestmark = [pytest.mark.lab, pytest.mark.xdist_group("lab")]
+
+CHAPTERS = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "chapters").glob("*.md"))
+ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
+CH02 = "chapters/02_gradient_descent.md"
+EX02 = "exercises/ex02_gradient_descent/ex02_gradient_descent.ipynb"
+
+# MyST syntax that shows when a directive or a role was not rendered.
+RAW_MYST = re.compile(r"```\{|:::\{|\{(cite|doc|ref|numref|eq|glue:text|glue)\}`|^:class:", re.M)
+
+# The text of the rendered Markdown cells (not their hidden editors, not the TeX that
+# KaTeX keeps for screen readers). The tests' JupyterLab attaches every cell at once.
+RENDERED_MARKDOWN_JS = """() => [...document.querySelectorAll('%s .jp-MarkdownCell .myst')].map(rendered => {
+    const copy = rendered.cloneNode(true);
+    copy.querySelectorAll('.katex-mathml').forEach(e => e.remove());
+    return copy.textContent;
+})""" % CURRENT
+
+
+# --- a student -------------------------------------------------------------------------
+
+def test_self_check_shows_its_question_and_hides_its_answer(student):
+    open_file(student, CH02)
+    wait_for_notebook(student, CH02.split("/")[-1], kernel=False)
+    dropdown = student.locator("details.myst-dropdown", has_text="1. Why is −∇L(θ)")
+    dropdown.evaluate("e => e.scrollIntoView({block: 'center'})")
+    question = dropdown.locator("summary")
+    answer = dropdown.get_by_text("By Cauchy–Schwarz", exact=False)
+    assert question.is_visible()
+    assert "direction of steepest descent" in question.inner_text()
+    assert not dropdown.evaluate("e => e.open") and not answer.is_visible()
+    screenshot(student, "chapter-self-check")
+    question.click()
+    answer.wait_for(state="visible", timeout=UI_TIMEOUT_MS)
+    assert dropdown.locator(".katex").count() > 0  # the answer's math is typeset
+    screenshot(student, "chapter-self-check-open")
+    assert student.errors == []
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_renders_its_myst(student, chapter):
+    """No directive or role is left raw; dropdowns, boxes and tabs are there; math is typeset."""
+    open_file(student, chapter)
+    wait_for_notebook(student, chapter.split("/")[-1], kernel=False)
+    texts = student.evaluate(RENDERED_MARKDOWN_JS)
+    raw = {i: RAW_MYST.findall(text) for i, text in enumerate(texts) if RAW_MYST.search(text)}
+    assert raw == {}, f"{chapter}: MyST left raw in Markdown cells {raw}"
+    source = (ROOT / chapter).read_text()
+    notebook = student.locator(CURRENT)
+    if "{admonition}" in source:
+        assert notebook.locator(".myst [class*='admonition']").count() > 0
+    if "{dropdown}" in source:
+        assert notebook.locator(".myst details.myst-dropdown").count() == source.count("{dropdown}")
+    titles = re.findall(r"^:+\{tab-item\}\s*(.+?)\s*$", source, re.M)
+    if titles:  # e.g. the overview in tabs: In short / Standard / In depth
+        headers = notebook.locator(".myst .myst-tab-set .myst-tab-item-header")
+        assert [t.strip() for t in headers.all_inner_texts()] == titles, (headers.all_inner_texts(), titles)
+        second = headers.nth(1)
+        second.evaluate("e => e.scrollIntoView({block: 'center'})")
+        second.click()  # a tab switches when clicked
+        student.wait_for_function("e => e.classList.contains('myst-tab-item-header-active')",
+                                  arg=second.element_handle(), timeout=UI_TIMEOUT_MS)
+    assert notebook.locator(".myst .katex").count() > 0
+    assert student.errors == []
+
+
+def test_chapter_and_exercise_open_unmodified_and_save_byte_for_byte(student, student_lab):
+    """Opening then saving (Ctrl+S) without an edit leaves the files as they were."""
+    for path in (CH02, EX02):
+        before = (ROOT / path).read_bytes()
+        name = path.split("/")[-1]
+        saved_before = student_lab.api("GET", f"api/contents/{path}?content=0")["last_modified"]
+        open_file(student, path)
+        wait_for_notebook(student, name)  # the kernel has started and written its metadata
+        assert dirty_tabs(student) == [], f"{path} opens as modified"
+        student.locator(f"{CURRENT} .jp-Cell").first.click()
+        student.keyboard.press("Control+s")
+        deadline = time.monotonic() + UI_TIMEOUT_MS / 1000
+        while student_lab.api("GET", f"api/contents/{path}?content=0")["last_modified"] == saved_before:
+            assert time.monotonic() < deadline, f"Ctrl+S did not save {path}"
+            student.wait_for_timeout(200)  # poll until the server has written the file
+        assert (ROOT / path).read_bytes() == before, f"saving {path} unchanged rewrote it"
+
+
+def test_students_see_no_instructor_tools_and_no_exchange_errors(student, student_lab):
+    open_file(student, EX02)
+    wait_for_notebook(student, EX02.split("/")[-1], kernel=False)
+    menus = student.locator(".lm-MenuBar-itemLabel").all_inner_texts()
+    assert "Nbgrader" not in menus, menus
+    assert student.get_by_text("Create Assignment").count() == 0
+    assert student.get_by_role("button", name="Validate").count() == 1  # students validate
+    body = student.locator("body").inner_text()
+    assert "Error fetching courses" not in body and "exchange" not in body.lower()
+    commands = student.evaluate("() => window.jupyterapp.commands.listCommands()")
+    assert not [c for c in commands if c.startswith("nbgrader:") and c != "nbgrader:validate"], commands
+    with pytest.raises(Exception, match="404"):
+        student_lab.api("GET", "formgrader/api/assignments")
+    screenshot(student, "student-exercise")
+    assert student.errors == []
+
+
+def test_wrong_sign_step_gets_the_sign_hint_first(student):
+    open_file(student, EX02)
+    wait_for_notebook(student, EX02.split("/")[-1])
+    run_cell(student, cell(student, "from mlcourse import checks"))
+    solution = cell(student, "def gd_step")
+    set_cell_source(student, solution, (
+        "def gd_step(theta, grad, lr):\n"
+        '    """One gradient-descent step: a new array theta - lr * grad."""\n'
+        "    return theta + lr * grad\n"
+    ))
+    run_cell(student, solution)
+    test = cell(student, "Check gd_step on a worked example")
+    run_cell(student, test)
+    output = test.locator(".jp-OutputArea-output")
+    output.filter(has_text="hint:").first.wait_for(timeout=UI_TIMEOUT_MS)
+    wait_for_idle_kernel(student)
+    test.evaluate("e => e.scrollIntoView({block: 'center'})")
+    screenshot(student, "exercise-wrong-sign")
+    text = "\n".join(output.all_inner_texts()).strip()
+    first_line = text.splitlines()[0]
+    assert "gd_step" in first_line and "wrong" in first_line, f"the failure is not first:\n{text}"
+    hint = re.search(r"hint: .*sign.*", text)
+    assert hint, f"no sign hint in the test cell's output:\n{text}"
+    assert not re.search(r"Traceback|File \"|\.py\", line|contextlib|Cell In\[", text[: hint.start()]), (
+        f"frames above the message:\n{text}"
+    )
+    assert b"theta + lr * grad" not in (ROOT / EX02).read_bytes()  # nothing was saved
+
+
+# --- an instructor ---------------------------------------------------------------------
+
+def _nbgrader_menu(page, item: str) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+    page.locator(".lm-Menu-itemLabel").get_by_text(item, exact=True).click()
+
+
+def test_formgrader_lists_every_assignment(instructor, instructor_lab):
+    assert instructor.get_by_text("Create Assignment").count() >= 1  # the right-hand panel
+    _nbgrader_menu(instructor, "Formgrader")
+    formgrader = instructor.frame_locator(f".jp-MainAreaWidget:not(.lm-mod-hidden) iframe")
+    for name in ASSIGNMENTS:
+        formgrader.get_by_role("link", name=name, exact=True).wait_for(timeout=UI_TIMEOUT_MS)
+    body = formgrader.locator("body").inner_text()
+    assert "Error" not in body, body
+    screenshot(instructor, "instructor-formgrader")
+    assert "Traceback" not in instructor_lab.log_text(), instructor_lab.log_text()[-3000:]
+    assert instructor.errors == []
+
+
+def test_instructors_assignment_list_works_on_the_local_exchange(instructor):
+    _nbgrader_menu(instructor, "Assignment List")
+    instructor.get_by_text("Released assignments").wait_for(timeout=UI_TIMEOUT_MS)
+    instructor.get_by_text("There are no assignments to fetch").wait_for(timeout=UI_TIMEOUT_MS)
+    body = instructor.locator("body").inner_text()
+    assert "Error fetching courses" not in body and "Unwritable directory" not in body, body
+    screenshot(instructor, "instructor-assignment-list")
