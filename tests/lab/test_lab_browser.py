@@ -91,6 +91,7 @@ def test_chapter_renders_its_myst(student, chapter):
         student.wait_for_function("e => e.classList.contains('myst-tab-item-header-active')",
                                   arg=second.element_handle(), timeout=UI_TIMEOUT_MS)
     assert notebook.locator(".myst .katex").count() > 0
+    screenshot(student, "chapter-" + chapter.split("/")[-1].removesuffix(".md"))
     assert student.errors == []
 
 
