@@ -30,6 +30,8 @@ test: book
 # from PATH when Formgrader opens the gradebook, and JupyterLab's terminals then find
 # `mlcourse` and `nbgrader`. lab/<role>/ is added to Jupyter's config path: it hides
 # nbgrader's instructor tools from students and gives instructors a local exchange.
+# lab/share/ is added to Jupyter's data path: its python3 kernel is the venv's ipykernel
+# with mlcourse.labglue loaded, so that the chapters' glued numbers show in the prose.
 # Jupyter refuses to run as root unless told to (containers and CI machines often are root).
 ROLE ?= student
 LAB_ROLES := student instructor
@@ -39,6 +41,7 @@ lab: $(STAMP) $(LAB_SETTINGS)
 	$(if $(filter instructor,$(ROLE)),mkdir -p .exchange)
 	PATH="$(CURDIR)/$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" \
 	JUPYTER_CONFIG_PATH="$(CURDIR)/lab/$(ROLE):$(CURDIR)/lab/common$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	JUPYTER_PATH="$(CURDIR)/lab/share$${JUPYTER_PATH:+:$$JUPYTER_PATH}" \
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 # JupyterLab's default settings for the course (lab/overrides.json): .md files open as

@@ -9,7 +9,7 @@ saving then rewrites the chapter's header or the exercise's metadata, and
 ``git status`` shows files changed that nobody edited.
 
 :class:`CourseContentsManager` is jupytext's contents manager (chapters are MyST
-Markdown notebooks) with two additions:
+Markdown notebooks) with three additions:
 
 - **open**: a notebook whose kernel is one of this server's gets, in memory, the
   ``kernelspec`` and ``language_info`` its kernel is about to report, so JupyterLab
@@ -17,6 +17,10 @@ Markdown notebooks) with two additions:
 - **save**: as long as the notebook still uses the kernel its file names, the file's
   own ``kernelspec`` and ``language_info`` are written back as they were. Choosing
   another kernel is a real change and is saved.
+
+- **glued numbers**: the chapters' ``{glue:text}`` roles reach JupyterLab as inline
+  expressions that its MyST renderer evaluates, and are saved back as they were
+  (:mod:`mlcourse.labglue`).
 
 Everything else (cells, outputs, other metadata) is saved as JupyterLab sends it.
 ``lab/common/jupyter_server_config.py`` installs it for ``make lab``.
@@ -30,6 +34,8 @@ from functools import cache
 
 from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
 from jupytext.async_contentsmanager import build_async_jupytext_contents_manager_class
+
+from mlcourse import labglue
 
 # The keys a kernel writes into a notebook's metadata when it starts.
 RUN_TO_RUN_KEYS = ("kernelspec", "language_info")
@@ -81,7 +87,8 @@ _JupytextContentsManager = build_async_jupytext_contents_manager_class(AsyncLarg
 
 
 class CourseContentsManager(_JupytextContentsManager):
-    """jupytext's contents manager whose saves keep the kernel's run-to-run metadata."""
+    """jupytext's contents manager whose saves keep the kernel's run-to-run metadata
+    and whose chapters show their glued numbers in JupyterLab."""
 
     def _kernel_spec(self, name: str):
         manager = getattr(self.parent, "kernel_spec_manager", None)
@@ -104,14 +111,15 @@ class CourseContentsManager(_JupytextContentsManager):
             spec = self._kernel_spec(name) if name else None
             if spec is not None:
                 metadata.update(kernel_metadata(spec))
+            model["content"] = labglue.to_lab(model["content"])
         return model
 
     async def save(self, model, path=""):
         if model.get("type") == "notebook" and model.get("content") is not None:
+            model = dict(model)
+            model["content"] = labglue.from_lab(model["content"])
             on_disk = await self._metadata_on_disk(path)
             if on_disk is not None:
-                model = dict(model)
-                model["content"] = dict(model["content"])
                 model["content"]["metadata"] = keep_run_to_run_metadata(
                     model["content"].get("metadata", {}), on_disk
                 )

@@ -149,3 +149,89 @@ def test_a_real_change_is_saved(course_copy):
     text = (course_copy / path).read_text()
     assert "A sentence added by the student." in text
     assert "name: other" in text
+
+
+# --- glued numbers (mlcourse.labglue) ---------------------------------------------------
+
+GLUE_ROLE = re.compile(r"\{glue:text\}`([^`]+)`")
+
+
+@pytest.mark.parametrize("path", [p.relative_to(ROOT).as_posix() for p in CHAPTERS])
+def test_glue_roles_reach_jupyterlab_as_inline_expressions(course_copy, path):
+    """Each {glue:text} role of a chapter opens as an {eval} of glue_text with the same
+    content, and nothing else in the Markdown changes."""
+    source = (course_copy / path).read_text()
+    opened = open_and_save(course_copy, path, lambda notebook: None)
+    markdown = "\n".join(c["source"] for c in opened["cells"] if c["cell_type"] == "markdown")
+    assert "{glue:text}" not in markdown
+    roles = GLUE_ROLE.findall(source)
+    assert re.findall(r'\{eval\}`glue_text\("([^"`]+)"\)`', markdown) == roles
+    assert GLUE_ROLE.sub("", source).count("{eval}") == 0  # the chapters write no {eval} of their own
+
+
+def test_saving_drops_the_glue_results_and_keeps_the_rest(course_copy):
+    """jupyterlab-myst stores each evaluated expression in the cell's metadata: the glue
+    ones are not saved; a user's own {eval} and its result are."""
+    path = "chapters/01_loss_functions.md"
+    before = (course_copy / path).read_bytes()
+
+    def run_markdown(notebook):
+        for cell in notebook["cells"]:
+            expressions = re.findall(r"\{eval\}`([^`]+)`", cell["source"]) if cell["cell_type"] == "markdown" else []
+            if expressions:
+                cell["metadata"]["user_expressions"] = [
+                    {"expression": e, "result": {"status": "ok", "data": {"text/plain": "1.0"}, "metadata": {}}}
+                    for e in expressions
+                ]
+
+    open_and_save(course_copy, path, run_markdown)
+    assert (course_copy / path).read_bytes() == before
+
+    def add_own_eval(notebook):
+        run_markdown(notebook)
+        cell = next(c for c in notebook["cells"] if "user_expressions" in c["metadata"])
+        cell["source"] += "\n\nTwice: {eval}`2 * x`."
+        cell["metadata"]["user_expressions"].append(
+            {"expression": "2 * x", "result": {"status": "ok", "data": {"text/plain": "4"}, "metadata": {}}}
+        )
+
+    open_and_save(course_copy, path, add_own_eval)
+    text = (course_copy / path).read_text()
+    assert "Twice: {eval}`2 * x`." in text and '"expression": "2 * x"' in text
+    assert "glue_text" not in text
+    assert text.count("{glue:text}") == before.decode().count("{glue:text}")
+
+
+def test_the_lab_kernel_formats_glued_values_as_the_website_does():
+    """`make lab`'s python3 kernel (lab/share/kernels) records what myst_nb.glue glues;
+    glue_text formats it with myst-nb's own rule, and names a value not glued yet."""
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+    from myst_nb.core.variables import format_plain_text
+
+    specs = KernelSpecManager(kernel_dirs=[str(ROOT / "lab" / "share" / "kernels")])
+    spec = specs.get_kernel_spec("python3")
+    assert "--IPKernelApp.extra_extensions=mlcourse.labglue" in spec.argv
+    assert spec.display_name == _kernel_spec().display_name  # notebooks' metadata unchanged
+    values = {"ratio": 0.123456, "count": 12, "names": "a, b", "share": 0.0734}
+    manager = KernelManager(kernel_name="python3", kernel_spec_manager=specs)
+    manager.start_kernel()
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=120)
+        glue = "; ".join(f"glue({k!r}, {v!r}, display=False)" for k, v in values.items())
+        client.execute_interactive("from myst_nb import glue; " + glue, timeout=60)
+        contents = ["ratio:.2f", "count:d", "names", "share:.1%", "ratio"]
+        expressions = {str(i): f'glue_text("{c}")' for i, c in enumerate(contents + ["missing:.1f"])}
+        reply = client.execute_interactive("", user_expressions=expressions, timeout=60)
+        results = reply["content"]["user_expressions"]
+        for i, content in enumerate(contents):
+            name, _, spec_ = content.partition(":")
+            expected = format_plain_text(repr(values[name]), spec_ or "s")
+            assert results[str(i)] == {"status": "ok", "data": {"text/plain": expected}, "metadata": {}}, content
+        missing = results[str(len(contents))]
+        assert missing["status"] == "error" and "'missing' is not glued yet" in missing["evalue"]
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
