@@ -235,3 +235,37 @@ def test_the_lab_kernel_formats_glued_values_as_the_website_does():
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+# --- one stable jupytext header ----------------------------------------------------------
+
+COURSE_HEADER = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+    format_version: 0.13
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+"""
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_every_chapter_has_the_course_header(path):
+    """One header for every chapter: the format, the kernel, nothing that varies with the
+    machine or the jupytext version that last wrote it."""
+    assert path.read_text().startswith(COURSE_HEADER), path.read_text()[: len(COURSE_HEADER) + 80]
+
+
+def test_jupytext_command_line_rewrites_a_chapter_unchanged(course_copy):
+    """`jupytext --to myst` (what a contributor runs to sync or reformat a chapter) reads
+    chapters/jupytext.toml and writes the chapter back byte for byte: no jupytext_version."""
+    path = course_copy / "chapters" / "04_momentum.md"
+    before = path.read_bytes()
+    jupytext = str(Path(sys.executable).with_name("jupytext"))
+    result = subprocess.run([jupytext, "--to", "myst", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert path.read_bytes() == before
