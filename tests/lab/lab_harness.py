@@ -57,6 +57,7 @@ class Lab:
     token: str
     log: Path
     process: subprocess.Popen
+    runtime: Path
 
     def api(self, method: str, path: str, body: dict | None = None):
         request = urllib.request.Request(
@@ -105,17 +106,21 @@ def start_lab(role: str, home: Path) -> Lab:
         port, token = _free_port(), secrets.token_hex(16)
         log = home / f"lab-{role}-{port}.log"
         # As a user runs it, plus: a port, a token, no browser, and window.jupyterapp for
-        # the test to open files with JupyterLab's own commands.
+        # the test to open files with JupyterLab's own commands. And a backstop should
+        # the test process die without stopping it: idle kernels are culled after 15
+        # minutes, and a server with no kernel and no request for 15 minutes stops.
         lab_args = (
             f"--no-browser --port={port} --ServerApp.port_retries=0 --IdentityProvider.token={token} "
-            "--LabApp.expose_app_in_browser=True"
+            "--LabApp.expose_app_in_browser=True --ServerApp.shutdown_no_activity_timeout=900 "
+            "--MappingKernelManager.cull_idle_timeout=900 --MappingKernelManager.cull_interval=60"
         )
         process = subprocess.Popen(
             ["make", "--no-print-directory", "-o", STAMP, "lab", f"ROLE={role}", f"LAB_ARGS={lab_args}"],
             cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log.open("wb"), stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        lab = Lab(role=role, url=f"http://127.0.0.1:{port}/", token=token, log=log, process=process)
+        lab = Lab(role=role, url=f"http://127.0.0.1:{port}/", token=token, log=log, process=process,
+                  runtime=home / "runtime")
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline and process.poll() is None:
             try:
@@ -128,8 +133,28 @@ def start_lab(role: str, home: Path) -> Lab:
     raise RuntimeError(f"`make lab ROLE={role}` did not start; its log ends with:\n{last_error}")
 
 
+def processes_of(lab: Lab) -> list[int]:
+    """The PIDs of the processes this lab started that are still alive: the server and
+    its kernels (a kernel runs in a process group of its own) all carry the lab's own
+    runtime folder in their environment, and no other process does."""
+    marker = f"JUPYTER_RUNTIME_DIR={lab.runtime}".encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if marker in environ and state != "Z":
+            pids.append(int(entry.name))
+    return pids
+
+
 def stop_lab(lab: Lab) -> None:
-    """Shut the server down (it stops its kernels), then make sure its processes are gone."""
+    """Shut the server down (it stops its kernels), then make sure that no process it
+    started is left: whatever survives is killed by PID (never by name)."""
     if lab.process.poll() is None:
         try:
             lab.api("POST", "api/shutdown")
@@ -144,6 +169,19 @@ def stop_lab(lab: Lab) -> None:
             lab.process.wait(timeout=15)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             pass
+    deadline = time.monotonic() + 30
+    while (left := processes_of(lab)) and time.monotonic() < deadline:
+        time.sleep(0.5)  # kernels the server asked to stop: let them exit on their own
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 15
+    while (left := processes_of(lab)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if left:
+        raise RuntimeError(f"`make lab ROLE={lab.role}` left processes running: {left}")
 
 
 # --- driving JupyterLab ---------------------------------------------------------------
