@@ -1,7 +1,8 @@
 """`make lab`'s JupyterLab in Chromium, as a student and as an instructor.
 
 A student opens a chapter (MyST rendered: a self-check question shown with its answer
-hidden, tabs, boxes, math), opens exercise 2 and writes a wrong-sign step (the test
+hidden, tabs, boxes, math), runs the top of chapter 1 (its glued numbers appear in the
+prose, the same as on the website, and its slider figure is live), opens exercise 2 and writes a wrong-sign step (the test
 cell's output starts with the failure and gives the sign hint), and sees none of
 nbgrader's instructor tools. An instructor opens Formgrader and sees every assignment.
 Screenshots go to test-artifacts/screenshots/lab/ for a human to look at.
@@ -32,7 +33,11 @@ pytestmark = [pytest.mark.lab, pytest.mark.xdist_group("lab")]
 
 CHAPTERS = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "chapters").glob("*.md"))
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
+CH01 = "chapters/01_loss_functions.md"
 CH02 = "chapters/02_gradient_descent.md"
+WEBSITE_CH01 = ROOT / "_build" / "html" / "chapters" / "01_loss_functions.html"
+# Running cells on a loaded two-core machine: generous, and polled (never a fixed sleep).
+RUN_TIMEOUT_MS = 300_000
 EX02 = "exercises/ex02_gradient_descent/ex02_gradient_descent.ipynb"
 
 # MyST syntax that shows when a directive or a role was not rendered.
@@ -95,22 +100,146 @@ def test_chapter_renders_its_myst(student, chapter):
     assert student.errors == []
 
 
+# The first paragraph of chapter 1 with glued numbers, and its code cells above: one
+# slider figure (Huber's δ) and the cells that compute and glue the numbers (~20 s).
+GLUED_PARAGRAPH = "The clean targets have mean"
+
+RUN_ABOVE_AND_SELECT_JS = """text => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    const index = panel.content.widgets.findIndex(c => c.model.sharedModel.getSource().includes(text));
+    panel.content.activeCellIndex = index;
+    window.jupyterapp.commands.execute('notebook:run-all-above');
+    return index;
+}"""
+
+CODE_ABOVE_DONE_JS = """index => {
+    const cells = window.jupyterapp.shell.currentWidget.content.widgets.slice(0, index);
+    const status = document.querySelector('%s .jp-Notebook-ExecutionIndicator');
+    return status && status.dataset.status === 'idle'
+        && cells.every(c => c.model.type !== 'code' || c.model.executionCount !== null);
+}""" % CURRENT
+
+
+CELL_ERRORS_JS = """index => window.jupyterapp.shell.currentWidget.content.widgets.slice(0, index)
+    .filter(c => c.model.type === 'code')
+    .flatMap(c => c.model.outputs.toJSON().filter(o => o.output_type === 'error'))
+    .map(o => `${o.ename}: ${o.evalue}`)"""
+
+
+def website_pasted_numbers(paragraph_start: str) -> list[str]:
+    """The glued values myst-nb pasted into the website's paragraph starting so."""
+    from html.parser import HTMLParser
+
+    class Paragraphs(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.paragraphs, self.depth, self.pasted = [], 0, None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "p":
+                self.paragraphs.append({"text": "", "pasted": []})
+            classes = (dict(attrs).get("class") or "").split()
+            if tag == "span" and "pasted-text" in classes and self.paragraphs:
+                self.pasted = ""
+
+        def handle_endtag(self, tag):
+            if tag == "span" and self.pasted is not None:
+                self.paragraphs[-1]["pasted"].append(self.pasted)
+                self.pasted = None
+
+        def handle_data(self, data):
+            if self.paragraphs:
+                self.paragraphs[-1]["text"] += data
+            if self.pasted is not None:
+                self.pasted += data
+
+    if not WEBSITE_CH01.exists():
+        pytest.fail(f"the website is not built: run `make book` (expected {WEBSITE_CH01})")
+    parser = Paragraphs()
+    parser.feed(WEBSITE_CH01.read_text())
+    found = [p["pasted"] for p in parser.paragraphs if p["text"].lstrip().startswith(paragraph_start)]
+    assert len(found) == 1 and found[0], f"no paragraph with pasted numbers starts with {paragraph_start!r}"
+    return found[0]
+
+
+def test_chapter_runs_with_its_glued_numbers_and_a_live_slider(student, student_lab):
+    """Run as a student does, a chapter's prose shows the numbers its cells glue (the
+    website's, digit for digit), its slider figure redraws when the slider moves, and
+    saving it afterwards leaves its file as it was."""
+    before = (ROOT / CH01).read_bytes()
+    expected = website_pasted_numbers(GLUED_PARAGRAPH)
+    open_file(student, CH01)
+    wait_for_notebook(student, CH01.split("/")[-1])
+    paragraph = student.locator(f"{CURRENT} .jp-MarkdownCell .myst").filter(has_text=GLUED_PARAGRAPH).first
+    # Before the cells have run, a glued value is its (visible) expression, not a stale number.
+    assert 'glue_text("clean_mean:.1f")' in paragraph.inner_text()
+
+    index = student.evaluate(RUN_ABOVE_AND_SELECT_JS, GLUED_PARAGRAPH)
+    assert index > 0
+    student.wait_for_function(CODE_ABOVE_DONE_JS, arg=index, timeout=RUN_TIMEOUT_MS)
+    assert student.evaluate(CELL_ERRORS_JS, index) == []
+    student.evaluate("() => window.jupyterapp.commands.execute('notebook:run-cell')")  # the paragraph
+    student.wait_for_function(
+        "e => !e.textContent.includes('glue_text(')", arg=paragraph.element_handle(), timeout=RUN_TIMEOUT_MS
+    )
+    paragraph.evaluate("e => e.scrollIntoView({block: 'center'})")
+    screenshot(student, "chapter-glued-numbers")
+    text = paragraph.inner_text()
+    assert "NotGlued" not in text and "Error" not in text, text
+    # The same numbers as the website, in the same order.
+    position = 0
+    for number in expected:
+        found = text.find(number, position)
+        assert found >= 0, f"{number!r} (website) not in JupyterLab's paragraph after {text[:position]!r}:\n{text}"
+        position = found + len(number)
+
+    # The slider figure above (Huber's δ): ipywidgets, live.
+    figure = student.locator(f"{CURRENT} .jp-OutputArea-output .widget-slider").first.locator(
+        "xpath=ancestor::div[contains(@class, 'jp-OutputArea-output')]"
+    )
+    figure.evaluate("e => e.scrollIntoView({block: 'center'})")
+    image = figure.locator("img").first
+    image.wait_for(timeout=UI_TIMEOUT_MS)
+    readout = figure.locator(".widget-readout").first
+    value, frame = readout.inner_text(), image.get_attribute("src")
+    assert frame and frame.startswith(("blob:", "data:")), frame
+    handle = figure.locator(".widget-slider .noUi-handle").first
+    handle.focus()
+    student.keyboard.press("ArrowRight")
+    student.wait_for_function(
+        "([e, v]) => e.textContent.trim() !== v", arg=[readout.element_handle(), value], timeout=UI_TIMEOUT_MS
+    )
+    student.wait_for_function(
+        "([e, s]) => e.getAttribute('src') !== s", arg=[image.element_handle(), frame], timeout=UI_TIMEOUT_MS
+    )
+    assert float(readout.inner_text()) > float(value)
+    screenshot(student, "chapter-live-slider")
+    save(student, student_lab, CH01)
+    assert (ROOT / CH01).read_bytes() == before, "saving the chapter after running it rewrote it"
+    assert student.errors == []
+
+
 def test_chapter_and_exercise_open_unmodified_and_save_byte_for_byte(student, student_lab):
     """Opening then saving (Ctrl+S) without an edit leaves the files as they were."""
     for path in (CH02, EX02):
         before = (ROOT / path).read_bytes()
         name = path.split("/")[-1]
-        saved_before = student_lab.api("GET", f"api/contents/{path}?content=0")["last_modified"]
         open_file(student, path)
         wait_for_notebook(student, name)  # the kernel has started and written its metadata
         assert dirty_tabs(student) == [], f"{path} opens as modified"
-        student.locator(f"{CURRENT} .jp-Cell").first.click()
-        student.keyboard.press("Control+s")
-        deadline = time.monotonic() + UI_TIMEOUT_MS / 1000
-        while student_lab.api("GET", f"api/contents/{path}?content=0")["last_modified"] == saved_before:
-            assert time.monotonic() < deadline, f"Ctrl+S did not save {path}"
-            student.wait_for_timeout(200)  # poll until the server has written the file
+        save(student, student_lab, path)
         assert (ROOT / path).read_bytes() == before, f"saving {path} unchanged rewrote it"
+
+
+def save(page, lab, path: str) -> None:
+    """Ctrl+S in the current notebook; returns once the server has written ``path``."""
+    saved_before = lab.api("GET", f"api/contents/{path}?content=0")["last_modified"]
+    page.evaluate("() => window.jupyterapp.shell.currentWidget.content.node.focus()")
+    page.keyboard.press("Control+s")
+    deadline = time.monotonic() + UI_TIMEOUT_MS / 1000
+    while lab.api("GET", f"api/contents/{path}?content=0")["last_modified"] == saved_before:
+        assert time.monotonic() < deadline, f"Ctrl+S did not save {path}"
+        page.wait_for_timeout(200)  # poll until the server has written the file
 
 
 def test_students_see_no_instructor_tools_and_no_exchange_errors(student, student_lab):
