@@ -24,7 +24,6 @@ cell after the code cell that glues them), like any output.
 
 from __future__ import annotations
 
-import json
 import re
 
 #: The kernel function the inline expressions call.
@@ -32,7 +31,7 @@ HELPER = "glue_text"
 
 # ``{glue:text}`content``` (myst-nb's role: content is ``key`` or ``key:format_spec``).
 _GLUE_ROLE = re.compile(r"\{glue:text\}`([^`\"\\\n]+)`")
-# What _GLUE_ROLE becomes in JupyterLab, and only that (an {eval} a user wrote stays).
+# What _GLUE_ROLE becomes in JupyterLab (any other {eval} is saved as it is).
 _EVAL_ROLE = re.compile(r"\{eval\}`" + HELPER + r'\("([^`"\\\n]+)"\)`')
 _EVAL_EXPRESSION = re.compile(HELPER + r'\("([^`"\\\n]+)"\)')
 
