@@ -45,18 +45,18 @@ def instructor_lab(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def chromium():
+def chromium(playwright_session):
+    """Chromium, from the Playwright the website's browser tests share (tests/conftest.py)."""
     if not CHROMIUM.exists():
         pytest.fail(
             f"Chromium not found at {CHROMIUM}: install it with `apt-get install -y chromium` "
             "(never `playwright install`)."
         )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+    browser = playwright_session.chromium.launch(
+        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, timeout=UI_TIMEOUT_MS
+    )
+    yield browser
+    browser.close()
 
 
 def _page(chromium, lab):
