@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 
-from .release import tool_env
+from mlcourse.authoring.release import tool_env
 from .report import write_reports
 from .submissions import content_hash, discover, match_notebooks
 
