@@ -7,6 +7,8 @@ out with ``-m "not lab"``) and put in the xdist group "lab", so that under ``mak
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from lab_harness import CHROMIUM, CHROMIUM_ARGS, ROOT, UI_TIMEOUT_MS, close_all, start_lab, stop_lab
@@ -16,9 +18,24 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "lab: drives `make lab`'s JupyterLab in Chromium (tests/lab/)")
 
 
+def _checkpoints() -> set[tuple[str, int]]:
+    """The files in the course's .ipynb_checkpoints folders (not in .venv, .git or
+    _build), with their modification times."""
+    found = set()
+    for folder, subfolders, files in os.walk(ROOT):
+        subfolders[:] = [d for d in subfolders if d not in (".venv", ".git", "_build", "node_modules")]
+        if os.path.basename(folder) == ".ipynb_checkpoints":
+            for name in files:
+                path = os.path.join(folder, name)
+                found.add((os.path.relpath(path, ROOT), os.stat(path).st_mtime_ns))
+    return found
+
+
 def _lab(role, tmp_path_factory):
     created = [p for p in (ROOT / "gradebook.db", ROOT / ".exchange") if not p.exists()]
-    lab = start_lab(role, tmp_path_factory.mktemp(f"lab-{role}"))
+    checkpoints = _checkpoints()
+    home = tmp_path_factory.mktemp(f"lab-{role}")
+    lab = start_lab(role, home)
     try:
         yield lab
     finally:
@@ -30,6 +47,9 @@ def _lab(role, tmp_path_factory):
                 path.unlink() if path.is_file() else path.rmdir()
             except OSError:
                 pass
+        # The tests save notebooks: their checkpoints stay in the lab's temporary home
+        # (other tests compare the course's folders with what they expect).
+        assert _checkpoints() <= checkpoints, sorted(_checkpoints() - checkpoints)
 
 
 @pytest.fixture(scope="session")

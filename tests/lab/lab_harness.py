@@ -109,10 +109,13 @@ def start_lab(role: str, home: Path) -> Lab:
         # the test to open files with JupyterLab's own commands. And a backstop should
         # the test process die without stopping it: idle kernels are culled after 15
         # minutes, and a server with no kernel and no request for 15 minutes stops.
+        # Checkpoints (written when a test saves) go to the temporary folder, not into
+        # .ipynb_checkpoints/ folders of the course, where other tests would find them.
         lab_args = (
             f"--no-browser --port={port} --ServerApp.port_retries=0 --IdentityProvider.token={token} "
             "--LabApp.expose_app_in_browser=True --ServerApp.shutdown_no_activity_timeout=900 "
-            "--MappingKernelManager.cull_idle_timeout=900 --MappingKernelManager.cull_interval=60"
+            "--MappingKernelManager.cull_idle_timeout=900 --MappingKernelManager.cull_interval=60 "
+            f"--FileCheckpoints.checkpoint_dir={home / 'checkpoints'}"
         )
         process = subprocess.Popen(
             ["make", "--no-print-directory", "-o", STAMP, "lab", f"ROLE={role}", f"LAB_ARGS={lab_args}"],
