@@ -11,7 +11,6 @@ Screenshots go to test-artifacts/screenshots/lab/ for a human to look at.
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
@@ -232,14 +231,25 @@ def test_chapter_and_exercise_open_unmodified_and_save_byte_for_byte(student, st
 
 
 def save(page, lab, path: str) -> None:
-    """Ctrl+S in the current notebook; returns once the server has written ``path``."""
+    """Ctrl+S in the current notebook; returns once JupyterLab reports the save completed
+    (the server has answered, so the file is written: the server writes in place, and a
+    changed modification time alone can mean a file half written)."""
     saved_before = lab.api("GET", f"api/contents/{path}?content=0")["last_modified"]
-    page.evaluate("() => window.jupyterapp.shell.currentWidget.content.node.focus()")
+    page.evaluate(
+        """() => {
+            const panel = window.jupyterapp.shell.currentWidget;
+            window.saveStates = [];
+            panel.context.saveState.connect((_, state) => window.saveStates.push(state));
+            panel.content.node.focus();
+        }"""
+    )
     page.keyboard.press("Control+s")
-    deadline = time.monotonic() + UI_TIMEOUT_MS / 1000
-    while lab.api("GET", f"api/contents/{path}?content=0")["last_modified"] == saved_before:
-        assert time.monotonic() < deadline, f"Ctrl+S did not save {path}"
-        page.wait_for_timeout(200)  # poll until the server has written the file
+    page.wait_for_function(
+        "() => window.saveStates.includes('completed') || window.saveStates.includes('failed')",
+        timeout=UI_TIMEOUT_MS,
+    )
+    assert page.evaluate("() => window.saveStates")[-1] == "completed", f"Ctrl+S did not save {path}"
+    assert lab.api("GET", f"api/contents/{path}?content=0")["last_modified"] != saved_before, path
 
 
 def test_students_see_no_instructor_tools_and_no_exchange_errors(student, student_lab):
