@@ -25,15 +25,30 @@ book: $(STAMP)
 test: book
 	$(BIN)/pytest -n auto --dist loadgroup
 
+# JupyterLab for students (the default) or instructors (make lab ROLE=instructor).
+# The venv's bin/ goes first on PATH, as if it were activated: nbgrader runs `alembic`
+# from PATH when Formgrader opens the gradebook, and JupyterLab's terminals then find
+# `mlcourse` and `nbgrader`. lab/<role>/ is added to Jupyter's config path: it hides
+# nbgrader's instructor tools from students and gives instructors a local exchange.
+# lab/share/ is added to Jupyter's data path: its python3 kernel is the venv's ipykernel
+# with mlcourse.labglue loaded, so that the chapters' glued numbers show in the prose.
 # Jupyter refuses to run as root unless told to (containers and CI machines often are root).
+ROLE ?= student
+LAB_ROLES := student instructor
+
 lab: $(STAMP) $(LAB_SETTINGS)
+	@$(if $(filter $(ROLE),$(LAB_ROLES)),:,echo "make lab: ROLE must be one of: $(LAB_ROLES) (got '$(ROLE)')" >&2; exit 2)
+	$(if $(filter instructor,$(ROLE)),mkdir -p .exchange)
+	PATH="$(CURDIR)/$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" \
+	JUPYTER_CONFIG_PATH="$(CURDIR)/lab/$(ROLE):$(CURDIR)/lab/common$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	JUPYTER_PATH="$(CURDIR)/lab/share$${JUPYTER_PATH:+:$$JUPYTER_PATH}" \
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
-# The chapters are MyST Markdown notebooks: make JupyterLab open .md files as
-# notebooks (through jupytext) rather than as text.
-$(LAB_SETTINGS): | $(STAMP)
+# JupyterLab's default settings for the course (lab/overrides.json): .md files open as
+# notebooks through jupytext (the chapters are MyST Markdown notebooks), not as text.
+$(LAB_SETTINGS): lab/overrides.json | $(STAMP)
 	mkdir -p $(dir $@)
-	printf '%s\n' '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"markdown": "Jupytext Notebook"}}}' > $@
+	cp lab/overrides.json $@
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -158,7 +158,10 @@ def test_make_lab_opens_markdown_chapters_as_notebooks_and_starts_as_root():
 
     dry_run = subprocess.run(["make", "-n", "-B", "lab"], cwd=ROOT, capture_output=True,
                              text=True, check=True).stdout
-    assert '"defaultViewers": {"markdown": "Jupytext Notebook"}' in dry_run
-    assert "share/jupyter/lab/settings/overrides.json" in dry_run
+    import json
+
+    overrides = json.loads((ROOT / "lab" / "overrides.json").read_text())
+    assert overrides["@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]["markdown"] == "Jupytext Notebook"
+    assert "cp lab/overrides.json .venv/share/jupyter/lab/settings/overrides.json" in dry_run
     lab_line = next(line for line in dry_run.splitlines() if "jupyter lab" in line)
     assert ("--allow-root" in lab_line) == (os.geteuid() == 0)

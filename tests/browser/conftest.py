@@ -55,21 +55,18 @@ def server(site):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(playwright_session):
     if not CHROMIUM.exists():
         pytest.fail(
             f"Chromium not found at {CHROMIUM}: the browser tests need Debian's "
             "Chromium. Install it with `apt-get install -y chromium` "
             "(never `playwright install`)."
         )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
+    browser = playwright_session.chromium.launch(
+        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+    )
+    yield browser
+    browser.close()
 
 
 @dataclass
