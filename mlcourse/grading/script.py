@@ -1,0 +1,223 @@
+"""What each test cell checks: the oracle's script, read from the instructor's source notebook.
+
+Before any submission is graded, :func:`read_script` runs the *test cells* of the source
+notebook (hidden tests included) in the grader's own process with a recording driver:
+every checker a cell calls is noted with its arguments (as ``_wire`` JSON) and the roles
+of the student's functions it is given, and nothing is run. Student functions are
+placeholders: any name a test cell uses that the notebook's imports do not define.
+
+The oracle then accepts, in test cell ``X``, exactly the checks the script lists for
+``X``, in that order, with exactly those arguments. So a notebook cannot run a check
+from an answer cell, repeat one until it passes, skip one, or ask for an easier one
+(``cases=0``, ``seed=0`` instead of the hidden ``seed=None``, a wider tolerance): the
+arguments come from the instructor's cell, not from the student's kernel.
+
+The script also lists what the checks name in ``under_test``: the modules and functions
+:mod:`mlcourse.grading.sandbox` removes from the kernel's ``mlcourse``.
+
+A test cell's checker arguments must therefore be written in the cell (constants,
+``checks.problem(...)``, spaces, mistakes imported from a module) or imported, not
+computed by earlier cells of the notebook; ``read_script`` says which cell breaks that.
+"""
+
+import ast
+import builtins
+import contextlib
+import importlib.util
+import inspect
+import os
+import sys
+
+from mlcourse.checks import _driver, _wire
+
+# Modules the grading kernel needs whole (the checkers' client, the wire, argument checks):
+# a checker may not name them in under_test.
+KERNEL_NEEDS = ("mlcourse", "mlcourse._checks", "mlcourse.checks", "mlcourse.search.spaces")
+
+
+class ScriptError(ValueError):
+    """A test cell whose checks cannot be read; the message names it."""
+
+
+def assignment_modules(folder):
+    """Names of the instructor's importable modules in the assignment folder."""
+    return sorted(os.path.splitext(f)[0] for f in os.listdir(folder)
+                  if f.endswith(".py") and f[:-3].isidentifier())
+
+
+@contextlib.contextmanager
+def trusted_modules(folder):
+    """Import the assignment folder's modules from ``folder`` (the instructor's copy) only.
+
+    Modules of that name already imported from elsewhere are replaced for the duration;
+    on exit they are removed again, so that two assignments never share one.
+    """
+    names = assignment_modules(folder) if folder and os.path.isdir(folder) else []
+    saved = {name: sys.modules.pop(name) for name in names if name in sys.modules}
+    sys.path.insert(0, folder)
+    try:
+        for name in names:
+            spec = importlib.util.spec_from_file_location(name, os.path.join(folder, f"{name}.py"))
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[name]
+                raise
+        yield names
+    finally:
+        if folder in sys.path:
+            sys.path.remove(folder)
+        for name in names:
+            sys.modules.pop(name, None)
+        sys.modules.update(saved)
+
+
+def trusted_reference(modules):
+    """``allow_ref`` for ``_wire.loads``: references into mlcourse and the assignment's modules."""
+    allowed = set(modules)
+
+    def allow(name):
+        module = name.partition(":")[0]
+        root = module.partition(".")[0]
+        return root == "mlcourse" or module in allowed
+
+    return allow
+
+
+class _Recorder:
+    """A driver that notes each checker call and runs nothing."""
+
+    def __init__(self):
+        self.calls = []
+
+    def run(self, check, functions, arguments):
+        reference = _wire.reference_name(check)
+        if reference is None:
+            raise ScriptError(f"{check.__name__} is not importable by name")
+        under_test = check.under_test(arguments) if callable(check.under_test) else check.under_test
+        self.calls.append(({"check": reference, "arguments": _wire.dumps(arguments),
+                            "roles": sorted(role for role, f in functions.items() if f is not None)},
+                           tuple(under_test)))
+
+
+class _Names(dict):
+    """A namespace in which every unknown name is a student's function (a placeholder)."""
+
+    def __missing__(self, name):
+        if hasattr(builtins, name) or name.startswith("__"):
+            raise KeyError(name)
+
+        def placeholder(*args, **kwargs):
+            raise RuntimeError(f"{name} is the student's: not run while reading the script")
+
+        placeholder.__name__ = placeholder.__qualname__ = name
+        self[name] = placeholder
+        return placeholder
+
+
+def _grade_id(cell):
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def is_test_cell(cell):
+    nbgrader = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.get("cell_type") == "code" and bool(nbgrader.get("grade")) and not nbgrader.get("solution")
+
+
+def is_manual_cell(cell):
+    """An answer graded by a person: nbgrader's "manually graded answer" (solution and grade)."""
+    nbgrader = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(nbgrader.get("grade")) and bool(nbgrader.get("solution"))
+
+
+def _imports(source, used):
+    """The cell's top-level imports of names in ``used`` (a notebook's plotting imports
+    cost seconds and no test cell needs them)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    nodes = []
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            aliases = [a for a in node.names
+                       if (a.asname or a.name.partition(".")[0]) in used or a.name == "*"]
+            if aliases:
+                node.names = aliases
+                nodes.append(node)
+    return ast.Module(body=nodes, type_ignores=[]) if nodes else None
+
+
+def _names_used(sources):
+    used = set()
+    for source in sources:
+        try:
+            used |= {node.id for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Name)}
+        except SyntaxError:
+            pass
+    return used
+
+
+def read_script(notebook, folder=None):
+    """``{"cells": {grade_id: [expected check, ...]}, "under_test": [...]}`` of a source notebook.
+
+    ``notebook`` is an nbformat notebook; ``folder`` the instructor's assignment folder
+    (its modules are importable while the cells run). Each expected check is
+    ``{"check": "module:name", "arguments": wire JSON, "roles": [given student roles]}``.
+    """
+    recorder = _Recorder()
+    cells, under_test = {}, []
+    with trusted_modules(folder), _driver.use_driver(recorder):
+        names = _Names(__name__="__main__")
+        scope = {"__builtins__": builtins}
+        used = _names_used(cell.source for cell in notebook.cells if is_test_cell(cell))
+        for cell in notebook.cells:
+            nbgrader = cell.get("metadata", {}).get("nbgrader", {})
+            if cell.cell_type != "code" or nbgrader.get("solution") or is_test_cell(cell):
+                continue
+            imports = _imports(cell.source, used)
+            if imports is not None:
+                try:
+                    exec(compile(imports, f"<cell {_grade_id(cell) or '?'}>", "exec"), scope, names)
+                except Exception as error:
+                    raise ScriptError(f"the imports of cell {_grade_id(cell) or '?'} fail in the grader: "
+                                      f"{type(error).__name__}: {error}") from None
+        for cell in notebook.cells:
+            if not is_test_cell(cell):
+                continue
+            grade_id = _grade_id(cell)
+            recorder.calls = []
+            try:
+                exec(compile(cell.source, f"<test cell {grade_id}>", "exec"), scope, names)
+            except Exception as error:
+                raise ScriptError(
+                    f"cannot read the checks of test cell {grade_id!r}: {type(error).__name__}: {error}. A test "
+                    "cell's checker arguments must be written in the cell or imported, not computed by "
+                    "earlier cells") from None
+            cells[grade_id] = [expected for expected, _ in recorder.calls]
+            under_test += [target for _, targets in recorder.calls for target in targets]
+    return {"cells": cells, "under_test": stub_targets(under_test, assignment_modules(folder) if folder else [])}
+
+
+def stub_targets(objects, modules=()):
+    """``under_test`` objects as what the sandbox stubs: ``["module", name]`` for a module
+    (a package: all of it), ``["object", module, name]`` for a top-level function or class."""
+    targets = []
+    for obj in objects:
+        if inspect.ismodule(obj):
+            module, name = obj.__name__, None
+        else:
+            module = getattr(obj, "__module__", None)
+            name = getattr(obj, "__qualname__", getattr(obj, "__name__", "")).split(".")[0]
+        root = (module or "").partition(".")[0]
+        if root != "mlcourse" and module not in modules:
+            raise ScriptError(f"invalid under_test entry {obj!r}: only modules and functions of mlcourse or of "
+                              "the assignment's own modules can be removed from the grading kernel")
+        if module in KERNEL_NEEDS or module.startswith("mlcourse.checks") or module.startswith("mlcourse.grading"):
+            raise ScriptError(f"invalid under_test entry {obj!r}: the grading kernel needs {module}")
+        target = ["module", module] if name is None else ["object", module, name]
+        if target not in targets:
+            targets.append(target)
+    return targets
