@@ -7,9 +7,10 @@ every checker. A test cell's call ``checks.check_loss(mse, mse_grad, "mse")`` th
    was given) and sends ``{"op": "check", "check": "mlcourse.checks.losses:check_loss",
    "arguments": <the other arguments, _wire JSON>, "functions": {role: the student's
    name for the function}}``;
-2. answers each ``{"op": "call", "call": ...}`` it receives by executing that
-   :class:`~._protocol.Call` with :class:`~._driver.Kernel` and sending
-   ``{"op": "reply", "reply": ...}``, one reply per call;
+2. answers each ``{"op": "call", "id": ..., "call": ...}`` it receives by executing
+   that :class:`~._protocol.Call` with :class:`~._driver.Kernel` and sending
+   ``{"op": "reply", "id": <the same id>, "reply": ...}``, one reply per call (the id
+   is drawn by the oracle for each call, so no reply can be sent before its call);
 3. on ``{"op": "verdict", ...}`` prints ``✔ summary`` or raises :class:`CheckFailed`
    (or :class:`TamperingError`) with the oracle's message: the very text the
    in-process driver would have shown.
@@ -90,7 +91,7 @@ class OracleDriver:
                     break
                 call = _wire.loads(message["call"])
                 reply = kernel.execute(call)
-                send(connection, {"op": "reply", "reply": _wire.dumps(reply, opaque=True)})
+                send(connection, {"op": "reply", "id": message.get("id"), "reply": _wire.dumps(reply, opaque=True)})
         if message.get("passed"):
             print(f"✔ {message['text']}")
             return

@@ -29,6 +29,7 @@ into ``mlcourse`` and the instructor's own copy of the assignment's modules.
 
 import json
 import os
+import secrets
 import socket
 import threading
 
@@ -234,12 +235,15 @@ class Oracle:
         try:
             request = next(generator)
             while True:
-                send(connection, {"op": "call", "call": _wire.dumps(request)})
+                nonce = secrets.token_hex(8)  # a reply must name the call it answers: none can come early
+                send(connection, {"op": "call", "id": nonce, "call": _wire.dumps(request)})
                 message = receive(connection, MAX_FRAME)
                 if session.violated:
                     return TAMPERED, session.violated
                 if message.get("op") != "reply" or not isinstance(message.get("reply"), str):
                     return TAMPERED, "the kernel answered a call with something other than its reply"
+                if message.get("id") != nonce:
+                    return TAMPERED, "the kernel sent a reply out of turn (not the answer to the call it was sent)"
                 try:
                     reply = _wire.loads(message["reply"], allow_ref=lambda name: False)
                 except Exception as error:

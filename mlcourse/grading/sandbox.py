@@ -296,7 +296,10 @@ def bwrap_command(bwrap, *, lib, notebook_dir, run_dir, oracle_dir, env, hidden=
     submissions, the output) are covered by an empty tmpfs wherever a system mount
     would show them.
     """
-    args = [bwrap, "--unshare-all", "--die-with-parent", "--cap-drop", "ALL", "--clearenv",
+    # bubblewrap's own process is the sandbox's PID 1, whose /proc/1/environ the kernel can
+    # read: start it with an empty environment too.
+    env_command = shutil.which("env") or "/usr/bin/env"
+    args = [env_command, "-i", bwrap, "--unshare-all", "--die-with-parent", "--cap-drop", "ALL", "--clearenv",
             "--hostname", "grading"]
     for path in SYSTEM:
         if os.path.islink(path):
