@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 
-from . import sandbox
+from . import manual, sandbox
 from .release import tool_env
 from .report import write_reports
 from .submissions import content_hash, discover, match_notebooks
@@ -279,6 +279,9 @@ def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048
                               files=[os.path.basename(p) for p in submission.files],
                               graded_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), graded_ns=time.time_ns())
                 result["feedback"] = _keep_feedback(result.get("feedback", []), out, submission.student)
+                autograded = result.pop("autograded", [])
+                if result.get("manual"):  # kept for the person who grades the written answers
+                    manual.keep_autograded(autograded, out, submission.student, assignment)
                 with open(cached, "w") as f:
                     json.dump(result, f, indent=1)
                 return result
@@ -300,6 +303,17 @@ def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048
         if bar:
             bar.close()
         ordered = [results[s] for s in sorted(results)]
+        manual.sync(out, template, assignment, ordered)
+        if similarity:
+            from .similarity import write_similarity
+
+            found = {}
+            for submission in discover(submissions, assignment, notebooks):
+                matched = match_notebooks(submission, notebooks, os.path.join(work, "similarity", submission.student))
+                found[submission.student] = list(matched.values())
+            write_similarity(out, assignment, found,
+                             [os.path.join(root, "solutions", assignment, f"{n}.ipynb") for n in notebooks],
+                             [os.path.join(template, "exercises", assignment, f"{n}.ipynb") for n in notebooks])
         write_reports(ordered, out, assignment)
         return ordered
     finally:

@@ -332,9 +332,11 @@ def grade(job):
     html = []
     if feedback["success"] and os.path.isdir(folder):
         html = sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".html"))
+    autograded = os.path.join(course_dir, coursedir.autograded_directory, student, assignment)
     return {**base, "status": [s for s in STATUSES if s in statuses] or ["ok"],
             "score": sum(v for v in cells.values() if v is not None), "cells": cells, "notes": notes,
-            "feedback": html}
+            "feedback": html, "autograded": sorted(os.path.join(autograded, f) for f in os.listdir(autograded)
+                                                   if f.endswith(".ipynb"))}
 
 
 def run_job(job_path):
