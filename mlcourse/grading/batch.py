@@ -163,6 +163,9 @@ def _prepare_oracle(root, assignment, notebooks, folder, template):
         targets += [t for t in script["under_test"] if t not in targets]
     with open(os.path.join(folder, "script.json"), "w") as f:
         json.dump(scripts, f, indent=1)
+    for name, script in scripts.items():
+        for warning in script["warnings"]:
+            print(f"mlcourse grade: {name}.ipynb: {warning}", file=sys.stderr)
     sandbox.build_kernel_library(os.path.join(folder, "lib"), targets, trusted,
                                  os.path.join(template, "solutions", assignment))
     return {"script": os.path.join(folder, "script.json"), "trusted": trusted,

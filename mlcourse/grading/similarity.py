@@ -135,7 +135,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 pre { background: #f6f8fa; padding: 0.6em; overflow-x: auto; font-size: 0.85em; margin: 0; }
 mark { background: #ffd54f; }
 .note { background: #fff8e1; border-left: 4px solid #ffb300; padding: 0.6em 1em; }
-.pair { display: grid; grid-template-columns: 1fr 1fr; gap: 1em; }
+.pair { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1em; }
 h3 { margin-bottom: 0.3em; }
 """
 
