@@ -4,6 +4,7 @@ nbgrader's JupyterLab extensions are installed and enabled."""
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -93,7 +94,11 @@ def test_stubs_raise_not_implemented_and_nothing_else(tmp_path):
 
     for path in _notebooks("exercises"):
         nb = nbformat.read(path, as_version=4)
-        ExecutePreprocessor(timeout=120, allow_errors=True).preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+        # in a copy of its folder, as a student opens it: with the files released next to it
+        folder = tmp_path / os.path.relpath(os.path.dirname(path), ROOT)
+        if not folder.exists():
+            shutil.copytree(os.path.dirname(path), folder)
+        ExecutePreprocessor(timeout=120, allow_errors=True).preprocess(nb, {"metadata": {"path": str(folder)}})
         for cell in nb.cells:
             errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
             role = cell.metadata.get("nbgrader", {})

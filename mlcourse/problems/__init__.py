@@ -12,6 +12,8 @@
   :func:`clip_by_norm`, the one gradient clipping.
 * :mod:`~mlcourse.problems.noise`: :func:`with_gradient_noise`, a problem whose
   gradients carry Gaussian noise (injected noise where there is no data to sample).
+* :mod:`~mlcourse.problems.counterexamples`: :func:`lessard_counterexample`, the 1-D
+  strongly convex function on which the heavy ball's quadratic tuning cycles.
 * :mod:`~mlcourse.problems.groups`: :func:`two_groups`, data whose people belong to
   two groups (a documented mechanism), and the group objectives :func:`group_weighted`
   and :func:`group_dro` (chapter 9).
@@ -24,6 +26,7 @@ from mlcourse.problems.functions import Function2D, beale, quadratic, rastrigin,
 from mlcourse.problems.minimize import MinimizeResult, clip_by_norm, minimize
 from mlcourse.problems.models import DataProblem, linear_regression, logistic_regression, mlp
 from mlcourse.problems.noise import with_gradient_noise
+from mlcourse.problems.counterexamples import Function1D, lessard_counterexample
 from mlcourse.problems.groups import GroupData, group_dro, group_weighted, two_groups
 from mlcourse.problems.per_example import input_gradients
 
@@ -33,6 +36,7 @@ __all__ = [
     "MinimizeResult", "clip_by_norm", "minimize",
     "DataProblem", "linear_regression", "logistic_regression", "mlp",
     "with_gradient_noise",
+    "Function1D", "lessard_counterexample",
     "GroupData", "group_dro", "group_weighted", "two_groups",
     "input_gradients",
 ]

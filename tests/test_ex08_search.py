@@ -1,0 +1,216 @@
+"""Exercise 8 (random search, successive halving): its checkers pass correct code and name the usual mistakes."""
+
+import math
+import os
+import sys
+
+import numpy as np
+import pytest
+
+from mlcourse import checks, search  # noqa: F401  (checks first: it captures trusted references)
+from mlcourse.checks import _integrity
+from mlcourse.checks import search as search_checks
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SPACE = {"lr": search.loguniform(1e-4, 1.0), "momentum": search.uniform(0.0, 0.99)}
+
+
+# --- implementations a student might write -------------------------------------------
+
+def sample_loguniform(low, high, size, rng):
+    return np.exp(rng.uniform(np.log(low), np.log(high), size=size))
+
+
+def sample_log10(low, high, size, rng):
+    """Base 10 throughout: accepted."""
+    return 10 ** rng.uniform(np.log10(low), np.log10(high), size)
+
+
+def make_search(sampler=sample_loguniform, momentum="uniform", best=min, shared=False, budget=1, generator=None):
+    """A random_search, correct by default, with one mistake switched on."""
+    def random_search(train, n_trials, rng):
+        rng = np.random.default_rng(0) if generator == "own" else rng
+        trials = []
+        for _ in range(n_trials):
+            if shared:
+                u = rng.uniform()
+                config = {"lr": float(np.exp(np.log(1e-4) + u * np.log(1e4))), "momentum": 0.99 * u}
+            else:
+                lr = float(sampler(1e-4, 1.0, 1, rng)[0])
+                m = (float(rng.uniform(0.0, 0.99)) if momentum == "uniform"
+                     else float(sample_loguniform(1e-3, 0.99, 1, rng)[0]))
+                config = {"lr": lr, "momentum": m}
+            trials.append((config, train(config, budget)))
+        return best(trials, key=lambda t: t[1])[0], trials
+    return random_search
+
+
+def successive_halving(train, configs, min_budget, max_budget, factor):
+    alive, budget, history, total = list(range(len(configs))), min_budget, [], 0
+    while True:
+        scores = {k: train(configs[k], budget) for k in alive}
+        history.append({"budget": budget, "scores": scores})
+        total += budget * len(alive)
+        if len(alive) < factor or budget * factor > max_budget:
+            break
+        alive = sorted(sorted(alive, key=lambda k: (scores[k], k))[:len(alive) // factor])
+        budget *= factor
+    last = history[-1]["scores"]
+    return min(last, key=lambda k: (last[k], k)), history, total
+
+
+def halving_with(**mistake):
+    """The checker's own student-style halving with one known mistake's hook."""
+    def student(train, configs, min_budget, max_budget, factor):
+        return search_checks._halving(train, configs, min_budget, max_budget, factor, **mistake)
+    return student
+
+
+def halving_total(total):
+    def student(train, configs, min_budget, max_budget, factor):
+        best, history, _ = successive_halving(train, configs, min_budget, max_budget, factor)
+        return best, history, total(history)
+    return student
+
+
+# --- correct code passes, visibly and with inputs drawn at grading time --------------------
+
+@pytest.mark.parametrize("seed", [0, None])
+def test_correct_implementations_pass(seed, capsys):
+    search_checks.check_loguniform_sampler(sample_loguniform, seed=seed)
+    search_checks.check_loguniform_sampler(sample_log10, seed=seed)
+    search_checks.check_random_search(make_search(), SPACE, seed=seed)
+    search_checks.check_successive_halving(successive_halving, seed=seed)
+    search_checks.check_successive_halving(halving_with(), seed=seed)
+    assert capsys.readouterr().out.count("✔") == 5
+
+
+def test_the_exercise_solution_matches_the_reference_on_the_chapter_example():
+    configs = [{"x": x} for x in np.linspace(0, 1, 27)]
+
+    def curve(config, budget):
+        return (config["x"] - 0.6) ** 2 + abs(math.sin(7 * config["x"])) / budget
+
+    best, history, total = successive_halving(curve, configs, 1, 27, 3)
+    reference = search.successive_halving(curve, configs, 1, 27, factor=3)
+    assert best == reference.best.index and total == reference.total_budget == 108
+    assert [sorted(r["scores"]) for r in history] == [
+        sorted(t.index for t in reference.trials if t.rung == i) for i in range(4)]
+
+
+# --- each mistake fails, with a message that says what is wrong ----------------------------
+
+@pytest.mark.parametrize("student, words", [
+    (lambda low, high, size, rng: rng.uniform(low, high, size), "uniform on \\[low, high\\), not log-uniform"),
+    (lambda low, high, size, rng: np.exp(rng.uniform(0, np.log(high / low), size)), "outside|lower end"),
+    (lambda low, high, size, rng: rng.uniform(np.log(low), np.log(high), size), "return the logarithms"),
+    (lambda low, high, size, rng: 10 ** rng.uniform(np.log(low), np.log(high), size), "bases"),
+    (lambda low, high, size, rng: np.exp(np.random.uniform(np.log(low), np.log(high), size)), "np.random"),
+    (lambda low, high, size, rng: sample_loguniform(low, high, size, np.random.default_rng(0)), "of your own"),
+    (lambda low, high, size, rng: list(sample_loguniform(low, high, size, rng)), "NumPy array"),
+    (lambda low, high, size, rng: np.exp(np.sqrt(rng.uniform(0, 1, size)) * np.log(high / low)) * low,
+     "not log-uniform"),
+])
+def test_sampler_mistakes_are_named(student, words):
+    with pytest.raises(AssertionError, match=words):
+        search_checks.check_loguniform_sampler(student)
+
+
+@pytest.mark.parametrize("student, words", [
+    (make_search(sampler=lambda low, high, size, rng: rng.uniform(low, high, size)), "lr is drawn uniformly"),
+    (make_search(momentum="log"), "momentum is drawn log-uniformly"),
+    (make_search(best=max), "lower is better"),
+    (make_search(shared=True), "correlated"),
+    (make_search(budget=9), "budget = 1"),
+    (make_search(generator="own"), "of your own"),
+])
+def test_random_search_mistakes_are_named(student, words):
+    with pytest.raises(AssertionError, match=words):
+        search_checks.check_random_search(student, SPACE)
+
+
+def test_random_search_must_call_train_once_per_trial_and_report_it():
+    def twice(train, n_trials, rng):
+        best, trials = make_search()(train, n_trials, rng)
+        for config, _ in trials:
+            train(config, 1)
+        return best, trials
+
+    with pytest.raises(AssertionError, match="called train 2 times for n_trials = 1"):
+        search_checks.check_random_search(twice, SPACE)
+
+    def no_trials(train, n_trials, rng):
+        return make_search()(train, n_trials, rng)[0]
+
+    with pytest.raises(AssertionError, match="should return a pair"):
+        search_checks.check_random_search(no_trials, SPACE)
+
+
+@pytest.mark.parametrize("student, words", [
+    (halving_with(order=lambda s, alive, first: sorted(alive, key=lambda k: (-s[k], k))), "lowest"),
+    (halving_with(keep=lambda m, f: -(-m // f)), "rounded \\*down\\*"),
+    (halving_with(order=lambda s, alive, first: sorted(alive, key=lambda k: (first[k], k))), "current rung"),
+    (halving_with(grow=lambda b, f: b), "budget = budget \\* factor"),
+    (halving_with(grow=lambda b, f: b * 2), "not by 2"),
+    (halving_with(stop=lambda m, b, f, top: m < f), "exceed max_budget"),
+    (halving_with(keep=lambda m, f: max(1, m // f), stop=lambda m, b, f, top: b * f > top),
+     "single configuration"),
+    (halving_with(renumber=True), "positions in `configs`"),
+    (halving_total(lambda history: sum(r["budget"] for r in history)), "count every call"),
+    (halving_total(lambda history: sum(len(r["scores"]) * (r["budget"] - (history[i - 1]["budget"] if i else 0))
+                                       for i, r in enumerate(history))), "resume from checkpoints"),
+])
+def test_halving_mistakes_are_named(student, words):
+    with pytest.raises(AssertionError, match=words):
+        search_checks.check_successive_halving(student)
+
+
+def test_every_known_halving_mistake_differs_from_the_reference_on_the_visible_cases():
+    """A mistake that never shows on the visible cases could not be hinted at; each one does."""
+    rng = np.random.default_rng(0)
+    cases = [(search_checks._toy_configs(rng, n), low, high, factor)
+             for n, low, high, factor in search_checks._halving_cases(rng, True)]
+    for hint, wrong in search_checks.HALVING_MISTAKES:
+        assert any(not search_checks._same_search(wrong(search_checks._curve, *args),
+                                                  search_checks._expected(*args)) for args in cases), hint
+
+
+def test_instructors_can_add_their_own_mistakes():
+    def halves_budget(train, configs, min_budget, max_budget, factor):
+        return search_checks._halving(train, configs, min_budget, max_budget, factor,
+                                      grow=lambda b, f: b + f)
+
+    mine = [("the budget is multiplied, not increased, by the factor.", halves_budget)]
+    with pytest.raises(AssertionError, match="multiplied, not increased"):
+        search_checks.check_successive_halving(halves_budget, mistakes=mine)
+    with pytest.raises(AssertionError, match="own hint"):
+        search_checks.check_loguniform_sampler(lambda low, high, size, rng: rng.uniform(low, high, size),
+                                               mistakes=[("own hint", lambda low, high, size, rng:
+                                                          rng.uniform(low, high, size))])
+
+
+def test_a_wrong_halving_without_a_known_mistake_still_says_where():
+    def swaps_one(train, configs, min_budget, max_budget, factor):
+        best, history, total = successive_halving(train, configs, min_budget, max_budget, factor)
+        scores = history[1]["scores"]
+        outsider = min(set(range(len(configs))) - set(scores))
+        scores[outsider] = scores.pop(min(scores))
+        return best, history, total
+
+    with pytest.raises(AssertionError, match="rung 1 \\(budget 3\\) trained the wrong configurations"):
+        search_checks.check_successive_halving(swaps_one)
+
+
+def test_calling_the_reference_is_tampering():
+    def borrowed_sampler(low, high, size, rng):
+        return np.array(search.loguniform(low, high).sample(rng, size))
+
+    def borrowed_halving(train, configs, min_budget, max_budget, factor):
+        result = search.successive_halving(train, configs, min_budget, max_budget, factor=factor)
+        history = [{"budget": t.budget, "scores": {}} for t in result.trials]
+        return result.best.index, history, result.total_budget
+
+    with pytest.raises(_integrity.TamperingError):
+        search_checks.check_loguniform_sampler(borrowed_sampler)
+    with pytest.raises(_integrity.TamperingError):
+        search_checks.check_successive_halving(borrowed_halving)
