@@ -16,8 +16,12 @@ The script also lists what the checks name in ``under_test``: the modules and fu
 :mod:`mlcourse.grading.sandbox` removes from the kernel's ``mlcourse``.
 
 A test cell's checker arguments must therefore be written in the cell (constants,
-``checks.problem(...)``, spaces, mistakes imported from a module) or imported, not
-computed by earlier cells of the notebook. A test cell whose checks cannot be read so
+``checks.problem(...)``, spaces, mistakes imported from a module), imported, or bound by a
+top-level ``NAME = ...`` of a cell that is not an answer cell (``SPACE = {"lr":
+search.loguniform(*LR_RANGE)}``: the script evaluates those assignments, with the imports
+they need, from the instructor's notebook); not computed by anything else (loops,
+functions, answer cells). A student who rebinds such a name changes the arguments the
+kernel sends, which the oracle refuses. A test cell whose checks cannot be read so
 (that, or a checker that still runs in the student's process) is listed in the script's
 ``warnings``: it is scored from its output, as nbgrader does, without the oracle.
 """
@@ -136,7 +140,8 @@ def is_manual_cell(cell):
 
 def _imports(source, used):
     """The cell's top-level imports of names in ``used`` (a notebook's plotting imports
-    cost seconds and no test cell needs them)."""
+    cost seconds and no test cell needs them), and its top-level assignments to names in
+    ``used`` (constants such as ``SPACE = {"lr": search.loguniform(1e-4, 1.0)}``)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -149,7 +154,42 @@ def _imports(source, used):
             if aliases:
                 node.names = aliases
                 nodes.append(node)
+        elif _assigned(node) & used:
+            nodes.append(node)
     return ast.Module(body=nodes, type_ignores=[]) if nodes else None
+
+
+def _assigned(node):
+    """The names a top-level ``NAME = ...`` (or ``A, B = ...``) statement binds, else none."""
+    if not isinstance(node, ast.Assign):
+        return set()
+    names = set()
+    for target in node.targets:
+        elements = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
+        if not all(isinstance(e, ast.Name) for e in elements):
+            return set()
+        names |= {e.id for e in elements}
+    return names
+
+
+def _names_needed(test_sources, other_sources):
+    """Names the test cells use, with those that the other cells' top-level assignments
+    to them use in turn (``SPACE = {"lr": search.loguniform(*LR_RANGE)}`` needs LR_RANGE)."""
+    needed = _names_used(test_sources)
+    assignments = []
+    for source in other_sources:
+        try:
+            assignments += [node for node in ast.parse(source).body if _assigned(node)]
+        except SyntaxError:
+            pass
+    while True:
+        more = set()
+        for node in assignments:
+            if _assigned(node) & needed:
+                more |= {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+        if more <= needed:
+            return needed
+        needed |= more
 
 
 def _names_used(sources):
@@ -175,17 +215,17 @@ def read_script(notebook, folder=None):
     with trusted_modules(folder), _driver.use_driver(recorder):
         names = _Names(__name__="__main__")
         scope = {"__builtins__": builtins}
-        used = _names_used(cell.source for cell in notebook.cells if is_test_cell(cell))
-        for cell in notebook.cells:
-            nbgrader = cell.get("metadata", {}).get("nbgrader", {})
-            if cell.cell_type != "code" or nbgrader.get("solution") or is_test_cell(cell):
-                continue
+        others = [cell for cell in notebook.cells if cell.cell_type == "code" and not is_test_cell(cell)
+                  and not cell.get("metadata", {}).get("nbgrader", {}).get("solution")]
+        used = _names_needed([cell.source for cell in notebook.cells if is_test_cell(cell)],
+                             [cell.source for cell in others])
+        for cell in others:
             imports = _imports(cell.source, used)
             if imports is not None:
                 try:
                     exec(compile(imports, f"<cell {_grade_id(cell) or '?'}>", "exec"), scope, names)
                 except Exception as error:
-                    raise ScriptError(f"the imports of cell {_grade_id(cell) or '?'} fail in the grader: "
+                    raise ScriptError(f"the imports or constants of cell {_grade_id(cell) or '?'} fail in the grader: "
                                       f"{type(error).__name__}: {error}") from None
         for cell in notebook.cells:
             if not is_test_cell(cell):
@@ -206,13 +246,20 @@ def read_script(notebook, folder=None):
                 continue
             cells[grade_id] = [expected for expected, _ in recorder.calls]
             under_test += [target for _, targets in recorder.calls for target in targets]
-    return {"cells": cells, "under_test": stub_targets(under_test, assignment_modules(folder) if folder else []),
-            "warnings": warnings}
+    kept = []
+    targets = stub_targets(under_test, assignment_modules(folder) if folder else [], kept)
+    warnings += [f"{module} is under test but the grading kernel needs it whole: a student's function that "
+                 "calls it is not flagged by the grader (only by the checks in the student's own kernel)"
+                 for module in kept]
+    return {"cells": cells, "under_test": targets, "warnings": warnings}
 
 
-def stub_targets(objects, modules=()):
+def stub_targets(objects, modules=(), kept=None):
     """``under_test`` objects as what the sandbox stubs: ``["module", name]`` for a module
-    (a package: all of it), ``["object", module, name]`` for a top-level function or class."""
+    (a package: all of it), ``["object", module, name]`` for a top-level function or class.
+
+    Modules the kernel needs whole (``KERNEL_NEEDS``) are not stubbed; their names are
+    appended to ``kept`` (a list) when one is given."""
     targets = []
     for obj in objects:
         if inspect.ismodule(obj):
@@ -224,8 +271,15 @@ def stub_targets(objects, modules=()):
         if root != "mlcourse" and module not in modules:
             raise ScriptError(f"invalid under_test entry {obj!r}: only modules and functions of mlcourse or of "
                               "the assignment's own modules can be removed from the grading kernel")
-        if module in KERNEL_NEEDS or module.startswith("mlcourse.checks") or module.startswith("mlcourse.grading"):
+        if module.startswith("mlcourse.checks") or module.startswith("mlcourse.grading"):
             raise ScriptError(f"invalid under_test entry {obj!r}: the grading kernel needs {module}")
+        if module in KERNEL_NEEDS:
+            # e.g. exercise 8's sampler check names mlcourse.search.spaces, which test cells need
+            # to describe their ranges: it stays whole in the kernel (the in-process check in the
+            # student's own JupyterLab still flags a call to it; the grader cannot)
+            if kept is not None and module not in kept:
+                kept.append(module)
+            continue
         target = ["module", module] if name is None else ["object", module, name]
         if target not in targets:
             targets.append(target)
