@@ -197,6 +197,10 @@ def solution_cells(nb):
     return cells
 
 
+# the tests of the graded batch share an xdist group, so that one worker grades it once
+GRADED = pytest.mark.xdist_group("ex09_grading")
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, source):
     sys.path.insert(0, os.path.join(ROOT, "tests", "grading_fixtures"))
@@ -227,6 +231,7 @@ def graded(tmp_path_factory, source):
         return {row["student"]: row for row in csv.DictReader(f)}, out, folder
 
 
+@GRADED
 @pytest.mark.parametrize("student", ["instructor", "correct"])
 def test_correct_work_gets_every_auto_graded_point(graded, student):
     row = graded[0][student]
@@ -235,11 +240,13 @@ def test_correct_work_gets_every_auto_graded_point(graded, student):
     assert float(row["max_score"]) == sum(AUTO.values()) + sum(MANUAL.values())
 
 
+@GRADED
 def test_untouched_release_gets_zero(graded):
     row = graded[0]["untouched"]
     assert row["status"].removesuffix("+unsandboxed") == "ok" and float(row["score"]) == 0.0
 
 
+@GRADED
 @pytest.mark.parametrize("student, lost, hint", [
     ("odds_over_group", ["test_differences", "test_differences_hidden"], "fraction of the group's *positives*"),
     ("threshold_wrong_side", ["test_membership", "test_membership_hidden"], "members have *low* loss"),
@@ -257,6 +264,7 @@ def test_named_mistakes_lose_their_points_and_get_their_hint(graded, student, lo
     assert hint in text
 
 
+@GRADED
 def test_written_answers_await_a_person_then_merge(graded):
     """Issue 11: neither zero nor full until graded in nbgrader's formgrader; then merged."""
     from nbgrader.api import Gradebook

@@ -33,6 +33,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MLCOURSE = os.path.join(os.path.dirname(sys.executable), "mlcourse")
 SANDBOXED = batch.use_sandbox()[0] is not None
 CANARY = "MLCOURSE_TEST_CANARY"
+# one batch grading for the whole module: under `pytest -n auto --dist loadgroup` its tests
+# stay on one worker instead of each worker grading the batch again
+pytestmark = pytest.mark.xdist_group("attacks_grading")
 
 
 class Accomplice(socketserver.StreamRequestHandler):

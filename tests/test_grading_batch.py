@@ -25,6 +25,9 @@ NOTEBOOK_TIMEOUT = 30  # seconds for a whole notebook; the solutions need a few
 # the 2 GB default, so that the memory hog hits it after a few allocations, fast even on a
 # loaded machine (with 2 GB, filling it could take longer than CELL_TIMEOUT: `timeout`).
 MEMORY_MB = 1200
+# Each batch is graded once per pytest process: under `pytest -n auto --dist loadgroup` the
+# tests of one batch share an xdist group (one worker), so no worker grades it again.
+EX01_BATCH, EX02_BATCH = pytest.mark.xdist_group("ex01_batch"), pytest.mark.xdist_group("ex02_batch")
 
 
 def grade(assignment, submissions, out, jobs):
@@ -82,6 +85,7 @@ def feedback_text(out, student):
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
+@EX01_BATCH
 @pytest.mark.parametrize("student", ["instructor", "correct", "55555"])
 def test_correct_work_gets_full_marks(ex01, student):
     rows, out = ex01
@@ -90,11 +94,13 @@ def test_correct_work_gets_full_marks(ex01, student):
     assert os.path.exists(os.path.join(out, "feedback", student, "ex01_losses.html"))
 
 
+@EX01_BATCH
 def test_untouched_release_gets_zero(ex01):
     row = ex01[0]["untouched"]
     assert (status(row), float(row["score"])) == ("ok", 0.0)
 
 
+@EX01_BATCH
 @pytest.mark.parametrize("student", [s for s in fixtures.EX01 if s != "correct"])
 def test_wrong_and_hostile_submissions(ex01, student):
     rows, out = ex01
@@ -111,12 +117,14 @@ def test_wrong_and_hostile_submissions(ex01, student):
         assert hint in feedback_text(out, student)
 
 
+@EX01_BATCH
 def test_invalid_notebook_is_reported_not_fatal(ex01):
     rows, out = ex01
     row = rows["broken_json"]
     assert (status(row), float(row["score"]), float(row["max_score"])) == ("invalid_notebook", 0.0, 10.0)
 
 
+@EX01_BATCH
 def test_reports(ex01):
     rows, out = ex01
     with open(os.path.join(out, "grades.csv")) as f:
@@ -128,6 +136,7 @@ def test_reports(ex01):
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
 
 
+@EX02_BATCH
 def test_ex02_solution_release_and_hints(ex02):
     folder, rows, serial, _ = ex02
     assert (status(rows["instructor"]), float(rows["instructor"]["score"])) == ("ok", 10.0)
@@ -140,6 +149,7 @@ def test_ex02_solution_release_and_hints(ex02):
             assert hint in feedback_text(serial, student), student
 
 
+@EX02_BATCH
 def test_parallel_and_serial_grading_agree(ex02):
     folder, rows, serial, parallel = ex02
     grade("ex02_gradient_descent", folder, parallel, jobs=2)
@@ -147,6 +157,7 @@ def test_parallel_and_serial_grading_agree(ex02):
         assert a.read() == b.read()
 
 
+@EX02_BATCH
 def test_rerun_grades_only_what_changed(ex02, tmp_path):
     folder, rows, serial, _ = ex02
     submissions, out = tmp_path / "submissions", tmp_path / "out"
