@@ -179,9 +179,13 @@ class Oracle:
         except (ChannelClosed, OSError):
             pass  # the kernel went away (interrupted, died): the check did not complete
         finally:
-            with self.lock:
-                if self.session is session:
-                    self.session = None
+            self._release(session)
+
+    def _release(self, session):
+        """The session is over (its verdict is recorded): the next check may start."""
+        with self.lock:
+            if self.session is session:
+                self.session = None
 
     def _session(self, session, outer):
         cell, connection = session.cell, session.connection
@@ -212,6 +216,7 @@ class Oracle:
                                "its test cell gives")
         if problem is not None:
             text = self._violate(cell, problem)
+            self._release(session)
             send(connection, {"op": "verdict", "passed": False, "tampered": True, "text": text})
             return
         verdict, text = self._run(session, script, names)
@@ -219,6 +224,7 @@ class Oracle:
             text = self._violate(cell, text)
         else:
             self._record(cell, verdict, text)
+        self._release(session)  # before the verdict: the kernel may start the cell's next check at once
         send(connection, {"op": "verdict", "passed": verdict == PASSED, "tampered": verdict == TAMPERED,
                           "text": text})
 
