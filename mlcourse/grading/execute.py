@@ -44,17 +44,23 @@ def _error(ename, evalue):
 
 
 def _cell_kind(cell, index):
-    """``(grade_id, kind, label)`` of a code cell: kind is "test", "answer" or "other"."""
+    """``(grade_id, kind, label)`` of a code cell: kind is "test", "answer", "copy" (a pasted
+    copy of a source cell, whose nbgrader marks the worker removed) or "other"."""
     nbgrader = cell.get("metadata", {}).get("nbgrader", {})
     grade_id = nbgrader.get("grade_id")
+    copy_of = cell.get("metadata", {}).get("mlcourse_copy_of")  # worker.COPY_MARK
     if nbgrader.get("solution"):
         kind = "answer"
     elif nbgrader.get("grade"):
         kind = "test"
+    elif copy_of:
+        kind = "copy"
     else:
         kind = "other"
     label = f"{'test' if kind == 'test' else 'answer' if kind == 'answer' else 'code'} cell " + (
         repr(grade_id) if grade_id else f"number {index + 1}")
+    if kind == "copy":
+        label += f" (a copy of {str(copy_of)[:100]!r})"
     return grade_id, kind, label
 
 

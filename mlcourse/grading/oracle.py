@@ -7,7 +7,9 @@ the kernel (:class:`mlcourse.checks._client.OracleDriver`) opens a *session*; th
 1. attributes it to the cell the grader is executing (:meth:`Oracle.begin_cell`: the
    grader, not the kernel, says which cell runs) and accepts it only if that is a
    test cell and the session is the next check the instructor's test cell calls, with
-   the very same arguments (the *script*, :mod:`.script`), one at a time;
+   the very same arguments (the *script*, :mod:`.script`), one at a time (a pasted
+   copy of a test cell, which the worker unmarks, is answered "not checked": neither
+   graded nor a violation);
 2. runs the checker's generator (:data:`mlcourse.checks.REGISTRY`) here: it draws the
    inputs, sends each :class:`~mlcourse.checks.Call` to the kernel and accepts exactly
    one :class:`~mlcourse.checks.Reply` per Call, in order; expected values and known
@@ -200,6 +202,8 @@ class Oracle:
             problem = (f"a check was started inside another check in {cell.label}: a function under test "
                        "may not call a checker")
             outer.violated = problem
+        elif cell.kind == "copy":
+            pass  # answered below, not run and not a violation
         elif cell.kind != "test":
             problem = f"a check was started from {cell.label}, which is not a test cell"
         else:
@@ -214,6 +218,12 @@ class Oracle:
                                                                                  script["arguments"]):
                     problem = (f"{cell.label} ran {message.get('check')} with arguments other than those "
                                "its test cell gives")
+        if problem is None and cell.kind == "copy":
+            # a student re-running a test cell they pasted: not graded, not tampering
+            self._release(session)
+            send(connection, {"op": "verdict", "passed": False, "tampered": False,
+                              "text": f"not checked: {cell.label} is not graded, only the original test cell is"})
+            return
         if problem is not None:
             text = self._violate(cell, problem)
             self._release(session)
