@@ -221,29 +221,32 @@ def build_kernel_library(lib, targets, assignment_dir=None, assignment_kernel_di
     for kind, module, *name in targets:
         if kind == "object" and not any(module == m or module.startswith(m + ".") for m in wholesale):
             by_module.setdefault(module, set()).add(name[0])
-    for module_name in wholesale:
-        module = importlib.import_module(module_name)
-        real, kernel = _module_file(module_name, package_dir, package, assignment_dir, assignment_kernel_dir)
-        if os.path.basename(real) == "__init__.py":  # a package: every module in it
-            folder, kernel_folder = os.path.dirname(real), os.path.dirname(kernel)
-            for root, _, files in os.walk(folder):
-                for file in files:
-                    if not file.endswith(".py"):
-                        continue
-                    relative = os.path.relpath(os.path.join(root, file), folder)
-                    parts = [p for p in relative[:-3].split(os.sep) if p != "__init__"]
-                    name = ".".join([module_name, *parts])
-                    if name in ("mlcourse.search.spaces",):
-                        continue
-                    with open(os.path.join(kernel_folder, relative), "w") as f:
-                        f.write(stub_module_source(importlib.import_module(name)))
-        else:
+    from .script import trusted_modules  # the assignment's modules (ex04_reference) by name, from its folder
+
+    with trusted_modules(assignment_dir):
+        for module_name in wholesale:
+            module = importlib.import_module(module_name)
+            real, kernel = _module_file(module_name, package_dir, package, assignment_dir, assignment_kernel_dir)
+            if os.path.basename(real) == "__init__.py":  # a package: every module in it
+                folder, kernel_folder = os.path.dirname(real), os.path.dirname(kernel)
+                for root, _, files in os.walk(folder):
+                    for file in files:
+                        if not file.endswith(".py"):
+                            continue
+                        relative = os.path.relpath(os.path.join(root, file), folder)
+                        parts = [p for p in relative[:-3].split(os.sep) if p != "__init__"]
+                        name = ".".join([module_name, *parts])
+                        if name in ("mlcourse.search.spaces",):
+                            continue
+                        with open(os.path.join(kernel_folder, relative), "w") as f:
+                            f.write(stub_module_source(importlib.import_module(name)))
+            else:
+                with open(kernel, "w") as f:
+                    f.write(stub_module_source(module))
+        for module_name, names in by_module.items():
+            real, kernel = _module_file(module_name, package_dir, package, assignment_dir, assignment_kernel_dir)
             with open(kernel, "w") as f:
-                f.write(stub_module_source(module))
-    for module_name, names in by_module.items():
-        real, kernel = _module_file(module_name, package_dir, package, assignment_dir, assignment_kernel_dir)
-        with open(kernel, "w") as f:
-            f.write(stub_objects_source(real, module_name, names))
+                f.write(stub_objects_source(real, module_name, names))
     return lib
 
 
