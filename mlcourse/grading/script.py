@@ -31,6 +31,7 @@ import builtins
 import contextlib
 import importlib.util
 import inspect
+import json
 import os
 import sys
 
@@ -211,7 +212,7 @@ def read_script(notebook, folder=None):
     ``{"check": "module:name", "arguments": wire JSON, "roles": [given student roles]}``.
     """
     recorder = _Recorder()
-    cells, under_test, warnings = {}, [], []
+    cells, under_test, warnings, calls = {}, [], [], []
     with trusted_modules(folder), _driver.use_driver(recorder):
         names = _Names(__name__="__main__")
         scope = {"__builtins__": builtins}
@@ -245,13 +246,53 @@ def read_script(notebook, folder=None):
                 cells[grade_id] = []
                 continue
             cells[grade_id] = [expected for expected, _ in recorder.calls]
+            calls += recorder.calls
             under_test += [target for _, targets in recorder.calls for target in targets]
-    kept = []
-    targets = stub_targets(under_test, assignment_modules(folder) if folder else [], kept)
-    warnings += [f"{module} is under test but the grading kernel needs it whole: a student's function that "
+    kept, modules = [], assignment_modules(folder) if folder else []
+    targets = stub_targets(under_test, modules, kept)
+    # What the kernel builds from the checks' arguments (ex05's loop check hands the student's
+    # loop optim.nesterov, which its step checks compare with) must stay real in the kernel.
+    # A reference in a check's arguments that the check itself does not name under test is
+    # handed to the kernel (built there); one it names is used by the oracle only.
+    needed = [ref for expected, own in calls for ref in _references(expected["arguments"])
+              if not any(_covers(target, ref) for target in stub_targets(own, modules, []))]
+    for target in list(targets):
+        if any(_covers(target, ref) for ref in needed):
+            targets.remove(target)
+            name = target[1] if target[0] == "module" else f"{target[1]}.{target[2]}"
+            if name not in kept:
+                kept.append(name)
+    warnings += [f"{module} is under test but the grading kernel needs it (test cells or checks use it): a "
+                 "student's function that "
                  "calls it is not flagged by the grader (only by the checks in the student's own kernel)"
                  for module in kept]
     return {"cells": cells, "under_test": targets, "warnings": warnings}
+
+
+def _references(arguments):
+    """The ``module:qualname`` references in a check's wire-encoded arguments."""
+    found = []
+
+    def walk(value):
+        if isinstance(value, dict):
+            if isinstance(value.get("__ref__"), str):
+                found.append(value["__ref__"])
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(json.loads(arguments))
+    return found
+
+
+def _covers(target, ref):
+    """Whether the stub ``target`` replaces the object ``ref`` (``module:qualname``)."""
+    module, _, qualname = ref.partition(":")
+    if target[0] == "module":
+        return module == target[1] or module.startswith(target[1] + ".")
+    return module == target[1] and qualname.split(".")[0] == target[2]
 
 
 def stub_targets(objects, modules=(), kept=None):
