@@ -1,6 +1,9 @@
-"""The ``mlcourse`` command: ``mlcourse grade`` and ``mlcourse release``, run at the course root.
+"""The ``mlcourse`` command, run at the course root.
 
-    mlcourse release [ASSIGNMENT ...]       regenerate exercises/ from solutions/
+    mlcourse new-assignment NAME [--title T]   scaffold solutions/NAME/NAME.ipynb
+    mlcourse release [ASSIGNMENT ...]          regenerate exercises/ from solutions/ (and list them in _toc.yml)
+    mlcourse check-answer-keys [ASSIGNMENT ...] [--jobs N]
+                                               grade each solution, release and wrong answers with their own tests
     mlcourse grade ASSIGNMENT SUBMISSIONS [--jobs N] [--out DIR] [--timeout S] [--notebook-timeout S] [--memory MB]
                                           [--no-sandbox]
 
@@ -13,12 +16,27 @@ import sys
 
 
 def _parser():
-    parser = argparse.ArgumentParser(prog="mlcourse", description="Course tools: release and grade exercises.")
+    parser = argparse.ArgumentParser(prog="mlcourse", description="Course tools: write, release and grade exercises.")
     commands = parser.add_subparsers(dest="command", required=True)
+
+    new = commands.add_parser("new-assignment", help="scaffold solutions/NAME/NAME.ipynb with the course's cells")
+    new.add_argument("name", metavar="NAME", help="e.g. ex10_schedules (folder and notebook share it)")
+    new.add_argument("--title", default=None, help='default from NAME, e.g. "Exercise 10: schedules"')
+    new.add_argument("--root", default=".", help="course root (default: the current directory)")
 
     release = commands.add_parser("release", help="regenerate exercises/ from solutions/ (nbgrader generate_assignment)")
     release.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all of solutions/")
     release.add_argument("--root", default=".", help="course root (default: the current directory)")
+
+    keys = commands.add_parser("check-answer-keys",
+                               help="grade each assignment's solution (full marks), release (0) and wrong answers "
+                                    "(each test cell must fail one)")
+    keys.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all of solutions/")
+    keys.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="parallel workers (default: cores)")
+    keys.add_argument("--cache", default=os.path.join("_build", "answer-keys"),
+                      help="folder of cached verdicts, relative to the root (default _build/answer-keys)")
+    keys.add_argument("--no-cache", action="store_true", help="grade everything again")
+    keys.add_argument("--root", default=".", help="course root (default: the current directory)")
 
     grade = commands.add_parser("grade", help="autograde a folder of submissions")
     grade.add_argument("assignment", metavar="ASSIGNMENT", help="e.g. ex01_losses")
@@ -60,12 +78,19 @@ def _run(args):
     if not os.path.exists(os.path.join(root, "nbgrader_config.py")):
         print(f"mlcourse: no nbgrader_config.py in {root}; run at the course root or pass --root", file=sys.stderr)
         return 2
+    if args.command == "new-assignment":
+        return _new_assignment(root, args)
     if args.command == "release":
-        from mlcourse.grading.release import release
+        from mlcourse.authoring.release import add_to_toc, release
 
-        for path in release(root, args.assignments or None):
+        written = release(root, args.assignments or None)
+        for path in written:
             print(os.path.relpath(path, root))
+        for line in add_to_toc(root, [p for p in written if p.endswith(".ipynb")]):
+            print(f"_toc.yml: added '{line.strip()}' to the Exercises part")
         return 0
+    if args.command == "check-answer-keys":
+        return _check_answer_keys(root, args)
 
     from mlcourse.grading.batch import grade
 
@@ -101,6 +126,39 @@ def _run(args):
         print(f"  {r['student']}: {'+'.join(r['status'])} ({r.get('score', 0):g}/{r.get('max_score', 0):g})"
               + "".join(f"\n    {note}" for note in r.get("notes", [])))
     return 0
+
+
+def _new_assignment(root, args):
+    from mlcourse.authoring.scaffold import new_assignment
+
+    path = new_assignment(root, args.name, args.title)
+    name = args.name
+    print(f"created {os.path.relpath(path, root)}\n"
+          "next (guide/instructors.md, 'Adding an exercise'):\n"
+          "  1. write it: replace every '(scaffold: replace this)' and the example task with yours\n"
+          "  2. run it top to bottom in JupyterLab (make lab): every test passes\n"
+          f"  3. mlcourse release {name}              (also lists it in _toc.yml)\n"
+          f"  4. mlcourse check-answer-keys {name}    (solution full marks, release 0, wrong answers fail)\n"
+          f"  5. link it from its chapter; git add solutions/{name} exercises/{name} _toc.yml; git commit")
+    return 0
+
+
+def _check_answer_keys(root, args):
+    from mlcourse.authoring.answer_keys import check_all
+
+    if args.jobs < 1:
+        print(f"mlcourse: invalid --jobs = {args.jobs}, expected >= 1", file=sys.stderr)
+        return 2
+    cache = None if args.no_cache else os.path.join(root, args.cache)
+    failed = 0
+    for report in check_all(root, args.assignments or None, jobs=args.jobs, cache_dir=cache):
+        timing = "cached" if report.cached else f"{report.seconds:.1f} s"
+        print(f"{report.assignment}: {'ok' if not report.problems else 'FAILED'} ({report.summary}; {timing})",
+              flush=True)
+        for problem in report.problems:
+            print(f"  {problem}")
+        failed += bool(report.problems)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

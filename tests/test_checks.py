@@ -123,7 +123,7 @@ def test_loop_and_critical_lr_hints():
     _fails("steps \\+ 1", checks.check_descent_loop, lambda g, th, lr, n: gradient_descent(g, th, lr, n)[1:])
     _fails("recomputed at the current", checks.check_descent_loop,
            lambda g, th, lr, n: np.stack([th - k * lr * g(th) for k in range(n + 1)]))
-    _fails("1/L", checks.check_critical_lr, lambda g, th: critical_learning_rate(g, th) / 2)
+    _fails("1/λ_max", checks.check_critical_lr, lambda g, th: critical_learning_rate(g, th) / 2)
 
 
 def test_schedule_off_by_one():

@@ -76,7 +76,7 @@ def test_the_outer_functions_own_mistakes_keep_their_own_hints():
     halved = fixtures.CRITICAL.replace("return float(np.sqrt(low * high))", "return float(np.sqrt(low * high)) / 2")
     message = _message(check_search, notebook(critical=halved))
     assert message.startswith("critical_learning_rate gives the wrong value")
-    assert "hint: that is 1/L" in message and "gd_step" not in message
+    assert "hint: that is 1/λ_max" in message and "gd_step" not in message
 
 
 def test_a_wrong_loop_is_blamed_in_the_search():

@@ -1,7 +1,8 @@
 """``check_descent_loop``, ``check_training_loop``, ``check_critical_lr``: whole runs.
 
 The reference run is :func:`mlcourse.problems.minimize`; the critical learning rate of
-a quadratic is :math:`2/L`, with :math:`L` the largest eigenvalue of its Hessian.
+a quadratic is :math:`2/\\lambda_{\\max}`, with :math:`\\lambda_{\\max}` the largest eigenvalue of
+its Hessian (the course writes λ_max for a curvature: L is the loss).
 
 These functions compose the student's other functions (the loop calls the student's
 ``gd_step``, the search calls the loop). Give the checker those functions too
@@ -47,7 +48,7 @@ LOOP_MISTAKES = [Mistake("wrong sign: gradient *descent* subtracts η·∇L(θ).
 
 
 def _runs(rng, first):
-    """(problem spec, start, lr, steps) for one case; lr is safely below 2/L."""
+    """(problem spec, start, lr, steps) for one case; lr is safely below 2/λ_max."""
     kappa = 5.0 if first else float(rng.uniform(1.5, 30))
     angle = 0.0 if first else float(rng.uniform(0, math.pi))
     bowl = problem("quadratic", condition_number=kappa, angle=angle)
@@ -165,15 +166,16 @@ def check_training_loop(student_loop, reference, hyperparameters, *, seed=0, cas
 
 @checker(students=("student_finder", "loop", "step"), under_test=(optim, problems.minimize))
 def check_critical_lr(student_finder, *, loop=None, step=None, seed=0, cases=2, rtol=0.03, mistakes=()):
-    """Check ``student_finder(grad, theta0)``, the learning rate past which GD diverges.
+    """Check ``student_finder(grad, theta0)``, the divergence threshold of GD's learning rate.
 
     It gets only the gradient and a start of a quadratic
     :math:`\\tfrac12\\theta^\\top A\\theta` (condition numbers 4 and 10 for
     ``seed=0``; random condition number and rotation in hidden tests) and must return
-    :math:`2/L` within ``rtol`` (3 %), where :math:`L` is the largest eigenvalue of A.
-    ``loop`` and ``step``: the student's descent loop and step, which the search calls;
-    when the search fails they are checked first on its problem and blamed if wrong. Recognised: 1/L, 2/μ (the
-    smallest curvature), plus ``mistakes`` (wrong finders).
+    :math:`2/\\lambda_{\\max}` within ``rtol`` (3 %), where :math:`\\lambda_{\\max}` is the largest
+    eigenvalue of A. ``loop`` and ``step``: the student's descent loop and step, which the
+    search calls; when the search fails they are checked first on its problem and blamed if
+    wrong. Recognised: 1/λ_max, 2/λ_min (the smallest curvature), plus ``mistakes`` (wrong
+    finders).
     """
     known = check_mistakes(mistakes, ("student_finder",))
     seed, rng = make_rng(seed)
@@ -192,10 +194,10 @@ def check_critical_lr(student_finder, *, loop=None, step=None, seed=0, cases=2, 
         context = f"{spec.label}, theta0 = {np.array2string(start, precision=4, separator=', ')} (seed={seed})"
         try:
             got = yield from ask(student_finder(spec.gradient(), start), context)
-            wrong = [("that is 1/L, where GD reaches the minimum along the steepest direction in one step; "
-                      "divergence starts at twice that.", 1 / largest),
-                     ("that is 2/μ for the *smallest* curvature μ: GD already diverges along the steepest "
-                      "direction, long before.", 2 / smallest)]
+            wrong = [("that is 1/λ_max, where GD reaches the minimum along the most curved direction in one "
+                      "step; divergence starts at twice that.", 1 / largest),
+                     ("that is 2/λ_min for the *smallest* curvature λ_min: GD already diverges along the most "
+                      "curved direction, long before.", 2 / smallest)]
             wrong += [(m.hint, lambda m=m: run_reference(m.wrong, bowl.grad, start)) for m in known]
             compare(student_finder.name, got, expected, context, wrong, rtol=rtol, atol=0, show_tolerance=True)
         except CheckFailed as failure:
@@ -210,5 +212,5 @@ def check_critical_lr(student_finder, *, loop=None, step=None, seed=0, cases=2, 
                     step, None, optim.sgd, {"lr": lr}, update_rule_mistakes(optim.sgd), f"in a run on\n  {where}", start,
                     bowl.grad, 5))])
             raise
-    return (f"{student_finder.name} finds 2/L within {rtol:.0%} on {cases} quadratics (seed={seed})")
+    return (f"{student_finder.name} finds 2/λ_max within {rtol:.0%} on {cases} quadratics (seed={seed})")
 

@@ -20,10 +20,9 @@ the sandbox                 :mod:`~mlcourse.grading.sandbox` (bubblewrap, the ke
 the reports for people      :mod:`~mlcourse.grading.similarity` (similar solution cells),
                             :mod:`~mlcourse.grading.manual` (answers graded by a person in
                             nbgrader's formgrader, merged back)
-authoring                   :mod:`~mlcourse.grading.release` (``mlcourse release``; moving to
-                            ``mlcourse.authoring``)
 ==========================  ===================================================================
 
-What the test cells call (the checkers) is :mod:`mlcourse.checks`. Of this package only
+What the test cells call (the checkers) is :mod:`mlcourse.checks`; releasing and
+authoring exercises is :mod:`mlcourse.authoring`. Of this package only
 the kernel launcher runs in a student's kernel.
 """

@@ -33,8 +33,9 @@ import sys
 import tempfile
 import time
 
+from mlcourse.authoring.release import tool_env
+
 from . import manual, sandbox
-from .release import tool_env
 from .report import write_reports
 from .submissions import content_hash, discover, match_notebooks
 

@@ -82,12 +82,13 @@ def quadratic(condition_number=10.0, angle=0.0):
 
     :math:`A = R\,\mathrm{diag}(1, \kappa)\,R^\top` with :math:`\kappa` =
     ``condition_number`` and :math:`R` the rotation by ``angle`` (radians). Its
-    eigenvalues are :math:`\mu = 1` and :math:`L = \kappa`, the largest curvature.
-    Gradient descent multiplies the error along an eigenvector of eigenvalue
-    :math:`\lambda` by :math:`1 - \eta\lambda` per step, so it converges exactly when
-    :math:`\eta < 2/L = 2/\kappa` and diverges past it; along the flat direction it
-    creeps at rate :math:`1 - \eta\mu`, which is why a large :math:`\kappa` (a ravine)
-    makes it slow. Minimum 0 at the origin; ``lr = 1/L``.
+    eigenvalues (curvatures) are :math:`\lambda_{\min} = 1` and
+    :math:`\lambda_{\max} = \kappa`. Gradient descent multiplies the error along an
+    eigenvector of eigenvalue :math:`\lambda` by :math:`1 - \eta\lambda` per step, so it
+    converges exactly when :math:`\eta < 2/\lambda_{\max} = 2/\kappa`, bounces between two
+    points at that threshold and diverges past it; along the flat direction it creeps
+    at rate :math:`1 - \eta\lambda_{\min}`, which is why a large :math:`\kappa` (a ravine)
+    makes it slow. Minimum 0 at the origin; ``lr = 1/λ_max``.
     """
     kappa = check_range("condition_number", condition_number, low=1)
     angle = check_range("angle", angle)

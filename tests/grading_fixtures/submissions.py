@@ -121,7 +121,7 @@ EX02 = {
         "ok", ["test_gradient_descent", "test_gradient_descent_hidden"], "starts with theta0"),
     "critical_is_one_over_L": ({**EX02_CORRECT, "critical_lr_solution": CRITICAL.replace(
         "return float(np.sqrt(low * high))", "return float(np.sqrt(low * high)) / 2")},
-        "ok", ["test_critical_lr", "test_critical_lr_hidden"], "1/L"),
+        "ok", ["test_critical_lr", "test_critical_lr_hidden"], "1/λ_max"),
     "step_calls_sgd": ({**EX02_CORRECT, "gd_step_solution":
                         "def gd_step(theta, grad, lr):\n    opt = optim.sgd(lr=lr)\n"
                         "    return opt.update(theta, grad, opt.init(theta))[0]\n"},

@@ -11,7 +11,8 @@ import sys
 import nbformat
 import pytest
 
-from mlcourse.grading.release import assignments, release
+from mlcourse.authoring import notebook as cells
+from mlcourse.authoring.release import assignments, release
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JUPYTER = os.path.join(os.path.dirname(sys.executable), "jupyter")
@@ -47,19 +48,27 @@ def _notebooks(folder):
                     sorted(os.listdir(os.path.join(ROOT, folder, assignment))) if f.endswith(".ipynb"))
 
 
+def test_every_assignment_folder_holds_its_namesake_notebook():
+    """solutions/<name>/<name>.ipynb: the convention `mlcourse new-assignment` follows."""
+    for assignment in ASSIGNMENTS:
+        notebooks = [f for f in os.listdir(os.path.join(ROOT, "solutions", assignment)) if f.endswith(".ipynb")]
+        assert notebooks == [f"{assignment}.ipynb"], (assignment, notebooks)
+
+
 @pytest.mark.parametrize("path", list(_notebooks("solutions")), ids=os.path.basename)
 def test_source_notebooks_follow_the_rules(path):
     nb = nbformat.read(path, as_version=4)
     ids = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata]
     assert len(ids) == len(set(ids)), "grade_ids must be unique"
-    role = [c.metadata.get("nbgrader", {}) for c in nb.cells]
-    tests = [c for c, r in zip(nb.cells, role) if r.get("grade") and not r.get("solution")]
-    solutions = [c for c, r in zip(nb.cells, role) if r.get("solution") and c.cell_type == "code"]
-    # manually graded answers (a person grades them in formgrader): markdown, open, with points
-    for cell, r in zip(nb.cells, role):
-        if r.get("solution") and r.get("grade"):
-            assert cell.cell_type == "markdown" and not r["locked"] and r["points"] > 0 and not r["task"]
+    tests = [c for c in nb.cells if cells.role(c) == "test"]
+    solutions = cells.solution_cells(nb)
     assert tests and solutions
+    # manually graded answers (a person grades them in formgrader): markdown, open, with points
+    for cell in nb.cells:
+        if cells.role(cell) == "manual":
+            nbgrader = cell.metadata["nbgrader"]
+            assert cell.cell_type == "markdown" and not nbgrader["locked"] and nbgrader["points"] > 0
+            assert not nbgrader.get("task")
     for cell in tests:
         nbgrader = cell.metadata["nbgrader"]
         assert nbgrader["locked"] and nbgrader["points"] > 0
@@ -82,7 +91,7 @@ def test_released_notebooks_are_clean_stubs(path):
         assert "BEGIN SOLUTION" not in cell.source and "BEGIN HIDDEN TESTS" not in cell.source
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None
-        if cell.metadata.get("nbgrader", {}).get("solution"):
+        if cells.role(cell) in ("solution", "manual"):
             stub = "raise NotImplementedError" if cell.cell_type == "code" else "YOUR ANSWER HERE"
             assert stub in cell.source
 
@@ -129,3 +138,12 @@ def test_jupytext_opens_the_markdown_chapters_as_notebooks_in_lab():
     """The chapters are MyST Markdown notebooks; without jupytext JupyterLab shows them as text."""
     assert re.search(r"jupyterlab_jupytext\s+OK", _run("server", "extension", "list"))
     assert re.search(r"jupyterlab-jupytext v\S+ enabled OK", _run("labextension", "list"))
+
+
+def test_release_refuses_a_folder_without_its_namesake_notebook(tmp_path):
+    (tmp_path / "solutions" / "ex10_x").mkdir(parents=True)
+    nbformat.write(nbformat.v4.new_notebook(), tmp_path / "solutions" / "ex10_x" / "other.ipynb")
+    with pytest.raises(ValueError, match=r"invalid assignment = 'ex10_x': no solutions/ex10_x/ex10_x.ipynb "
+                                         r"\(folder and notebook share the name\)"):
+        release(tmp_path, ["ex10_x"])
+    assert not (tmp_path / "exercises").exists()

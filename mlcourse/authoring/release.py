@@ -4,6 +4,14 @@ Runs ``nbgrader generate_assignment`` in a scratch course directory (so the cour
 root gets no gradebook), then normalises every notebook so that diffs stay readable:
 no outputs or execution counts, no kernel-version noise, keys sorted, and a
 ``metadata.mlcourse`` entry saying the file is generated and must not be edited.
+Everything else in the source notebook's metadata (the answer-key check's
+``wrong_answers``, for instance) stays out of the release.
+
+Before releasing, each assignment is checked: ``solutions/<name>/<name>.ipynb`` exists
+(folder and notebook share the name) and holds no text left by ``mlcourse
+new-assignment`` to be replaced. ``mlcourse release`` also lists every released
+notebook in ``_toc.yml`` (the *Exercises* part, :func:`add_to_toc`), so that it is on
+the website.
 """
 
 import os
@@ -48,12 +56,73 @@ def normalise(nb, assignment, notebook):
     return nb
 
 
+def check_source(root, assignment):
+    """Raise ``ValueError`` unless ``solutions/<assignment>/<assignment>.ipynb`` is ready to release."""
+    from .scaffold import PLACEHOLDER, placeholders
+
+    source = os.path.join(root, "solutions", assignment)
+    if not os.path.isdir(source):
+        raise ValueError(f"invalid assignment = {assignment!r}: no folder {source}")
+    path = os.path.join(source, f"{assignment}.ipynb")
+    if not os.path.isfile(path):
+        raise ValueError(f"invalid assignment = {assignment!r}: no {os.path.relpath(path, root)} "
+                         "(folder and notebook share the name)")
+    for name in sorted(os.listdir(source)):
+        if name.endswith(".ipynb"):
+            left = placeholders(nbformat.read(os.path.join(source, name), as_version=4))
+            if left:
+                raise ValueError(f"solutions/{assignment}/{name} still has {PLACEHOLDER!r} in "
+                                 f"{', '.join(left)}: write those cells before releasing")
+
+
+TOC_PART = "Exercises"
+
+
+def toc_line(path, root):
+    """The ``_toc.yml`` line that lists a released notebook."""
+    return f"      - file: {os.path.relpath(path, root).replace(os.sep, '/')}"
+
+
+def add_to_toc(root, notebooks):
+    """List every notebook of ``notebooks`` missing from ``_toc.yml`` in its *Exercises*
+    part, in name order; return the lines added. Other lines are left exactly as they are.
+
+    Raises ``ValueError`` with the line to add when the part cannot be found.
+    """
+    toc_path = os.path.join(root, "_toc.yml")
+    with open(toc_path) as f:
+        lines = f.read().splitlines()
+    wanted = [toc_line(p, root) for p in notebooks]
+    missing = [line for line in wanted if line.strip() not in {existing.strip() for existing in lines}]
+    if not missing:
+        return []
+    starts = [i for i, line in enumerate(lines) if line.strip() == f"- caption: {TOC_PART}"]
+    if len(starts) != 1 or not any(line.strip() == "chapters:" for line in lines[starts[0] + 1:starts[0] + 3]):
+        raise ValueError(f"_toc.yml has no single '- caption: {TOC_PART}' part with a 'chapters:' list; "
+                         "add these lines to it by hand:\n" + "\n".join(missing))
+    end = starts[0] + 1
+    while end < len(lines) and not lines[end].lstrip().startswith("- caption:"):
+        end += 1
+    entries = [i for i in range(starts[0] + 1, end) if lines[i].lstrip().startswith("- file: exercises/")]
+    for line in missing:
+        after = [i for i in entries if lines[i].strip() < line.strip()]
+        at = (max(after) + 1) if after else (min(entries) if entries else starts[0] + 2)
+        lines.insert(at, line)
+        entries = [i + (i >= at) for i in entries] + [at]
+    with open(toc_path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return missing
+
+
 def release(root, names=None, out=None):
     """Write the release of ``names`` (default: every assignment) to ``out`` (default
-    ``root/exercises``); return the paths written."""
+    ``root/exercises``); return the paths written. (``mlcourse release`` then calls
+    :func:`add_to_toc`.)"""
     root = os.path.abspath(root)
     out = os.path.abspath(out or os.path.join(root, "exercises"))
     names = names or assignments(root)
+    for assignment in names:
+        check_source(root, assignment)
     written = []
     with tempfile.TemporaryDirectory(prefix="mlcourse-release-") as scratch:
         shutil.copy(os.path.join(root, "nbgrader_config.py"), scratch)
