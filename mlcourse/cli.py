@@ -5,6 +5,7 @@
     mlcourse check-answer-keys [ASSIGNMENT ...] [--jobs N]
                                                grade each solution, release and wrong answers with their own tests
     mlcourse grade ASSIGNMENT SUBMISSIONS [--jobs N] [--out DIR] [--timeout S] [--notebook-timeout S] [--memory MB]
+                                          [--no-sandbox]
 
 See ``guide/instructors.md`` for a walk-through.
 """
@@ -50,6 +51,8 @@ def _parser():
     grade.add_argument("--memory", type=int, default=2048, help="memory limit per kernel in MiB (default 2048)")
     grade.add_argument("--max-output", type=int, default=1_000_000, help="bytes of output per cell (default 1e6)")
     grade.add_argument("--root", default=".", help="course root (default: the current directory)")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="run the kernels without bubblewrap (every row is then marked unsandboxed)")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -106,9 +109,19 @@ def _run(args):
     timeout = args.timeout or _configured_timeout(root)
     results = grade(root, args.assignment, args.submissions, out, jobs=args.jobs, timeout=timeout,
                     memory_mb=args.memory, max_output_bytes=args.max_output, progress=not args.quiet,
-                    notebook_timeout=args.notebook_timeout)
-    flagged = [r for r in results if r["status"] != ["ok"]]
+                    notebook_timeout=args.notebook_timeout, sandboxed=not args.no_sandbox)
+    from mlcourse.grading.report import awaiting_manual
+
+    flagged = [r for r in results if [s for s in r["status"] if s != "unsandboxed"] != ["ok"]]
     print(f"graded {len(results)} submissions of {args.assignment} -> {os.path.join(out, 'grades.csv')}")
+    waiting = [r for r in results if awaiting_manual(r)]
+    if waiting:
+        print(f"  written answers of {len(waiting)} submissions await a person "
+              f"({max(awaiting_manual(r) for r in waiting):g} points each at most): grade them in nbgrader's "
+              f"formgrader in {os.path.join(out, 'nbgrader')} and run this command again to merge them "
+              "(guide/instructors.md, 'Answers graded by a person')")
+    if os.path.exists(os.path.join(out, "similarity.html")):
+        print(f"  similarity report: {os.path.join(out, 'similarity.html')}")
     for r in flagged:
         print(f"  {r['student']}: {'+'.join(r['status'])} ({r.get('score', 0):g}/{r.get('max_score', 0):g})"
               + "".join(f"\n    {note}" for note in r.get("notes", [])))

@@ -156,42 +156,13 @@ def test_switching_off_the_tracer_is_tampering():
     _fails("switched off the grader's call tracing", checks.check_loss, sneaky, mse_grad, "mse")
 
 
-@pytest.mark.parametrize("owner, attribute", [
-    (np, "allclose"), (np.testing, "assert_allclose"), (losses, "mse"), (checks, "check_loss"),
-])
-def test_replaced_functions_are_detected(owner, attribute):
-    original = getattr(owner, attribute)
-    setattr(owner, attribute, lambda *a, **k: True)
-    try:
-        assert any(name.endswith(attribute) for name in _integrity.verify())
-        # the checker's own module still holds the real check_loss
-        _fails("TAMPERING DETECTED.*replaced", checks.losses.check_loss, mse, mse_grad, "mse")
-    finally:
-        setattr(owner, attribute, original)
-    assert _integrity.verify() == []
-
-
-def test_swapped_code_is_detected():
-    original = losses.mse.__code__
-    losses.mse.__code__ = (lambda prediction, target: 0.0).__code__
-    try:
-        assert "mlcourse.losses.mse" in _integrity.verify()
-    finally:
-        losses.mse.__code__ = original
-    assert _integrity.verify() == []
-
-
-def test_receipts_are_signed_and_counted():
-    arm, issue = _integrity._make_receipts()
-    assert issue("check_loss") == ""  # not armed: nothing to show
-    arm("secret")
-    arm("another")  # the first key stays
-    first, second = issue("check_loss"), issue("check_loss")
-    label, count, mac = first[len("[receipt "):-1].split(":")
-    assert (label, count) == ("check_loss", "1") and second.split(":")[1] == "2"
-    assert _integrity.receipt_valid("secret", label, count, mac)
-    assert not _integrity.receipt_valid("guess", label, count, mac)
-    assert not _integrity.receipt_valid("secret", label, "2", mac)
+def test_in_process_checks_print_no_receipt_and_the_oracle_module_is_the_grader(capsys):
+    """Receipts and seals are gone: under `mlcourse grade` the oracle's record scores, and
+    a replaced function in the student's process changes nothing there
+    (tests/test_grading_attacks.py grades those attacks end to end)."""
+    checks.check_loss(mse, mse_grad, "mse", cases=2)
+    assert capsys.readouterr().out.startswith("✔ mse and mse_grad match")
+    assert not hasattr(_integrity, "verify") and not hasattr(_integrity, "receipt_valid")
 
 
 # --- stateful rules: Adam's classic slips ----------------------------------------------------
@@ -258,12 +229,3 @@ def test_training_loop_must_not_call_minimize():
     _fails("calls the reference", checks.check_training_loop, cheat, optim.sgd, {"lr": choice([0.01])})
 
 
-def test_swapping_a_checkers_captured_reference_is_detected():
-    from mlcourse.checks import _compare
-
-    original = _compare._allclose
-    _compare._allclose = lambda *a, **k: True
-    try:
-        _fails("mlcourse.checks._compare._allclose was replaced", checks.check_loss, mse, mse_grad, "mse")
-    finally:
-        _compare._allclose = original

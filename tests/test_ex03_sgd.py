@@ -151,8 +151,8 @@ def test_calling_the_reference_is_tampering():
             checks.check_sgd_epoch(student)
 
 
-def test_the_exercise_test_cells_demand_receipts():
-    """`mlcourse grade` asks for a signed receipt only from cells that call a checker (`checks.check_...`)."""
+def test_the_oracle_scores_every_exercise_test_cell():
+    """`mlcourse grade` scores from the oracle's record the cells that call a checker (`checks.check_...`)."""
     nb = nbformat.read(os.path.join(ROOT, "solutions", "ex03_sgd", "ex03_sgd.ipynb"), as_version=4)
     tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
     assert len(tests) == 6

@@ -61,7 +61,7 @@ def test_a_real_worker_survives_a_broken_job(tmp_path):
             job_path = tmp_path / f"job{attempt}.json"
             result_path = tmp_path / f"result{attempt}.json"
             job_path.write_text(json.dumps({"course_dir": str(tmp_path / "nowhere"), "result_path": str(result_path),
-                                            "assignment": "x", "student": "s", "key": "k", "timeout": 1,
+                                            "assignment": "x", "student": "s", "lib": "", "timeout": 1,
                                             "max_output_bytes": 10, "notebooks": {}}))
             assert worker.run(str(job_path), wall_clock=120) == "done"
             assert json.loads(result_path.read_text())["status"] == ["grader_error"]
@@ -87,7 +87,7 @@ def test_cli_rejects_bad_arguments(argv, message, capsys):
     assert message in capsys.readouterr().err
 
 
-def test_receipts_are_demanded_from_cells_that_call_a_checker():
+def test_the_cells_the_oracle_scores_are_those_that_call_a_checker():
     from mlcourse.grading.worker import calls_a_checker
 
     assert calls_a_checker('"""Check mse."""\nchecks.check_loss(mse, mse_grad, "mse")')

@@ -57,23 +57,18 @@ in place). It compares, and returns a one-line summary or raises CheckFailed.
   wire (``_wire``: JSON, never pickle; functions by import path): a test cell that
   passes a lambda as a mistake fails at once, everywhere.
 
-**For the oracle of issue 17**, only the driver changes. In the kernel, the public
-checker sends ``(checker name, arguments)`` (``_wire.dumps``) to the grader's oracle
-and then only answers requests: it executes each Call it receives with ``Kernel`` and
-sends back the Reply, until the oracle returns the verdict text, which it prints (✔)
-or raises as CheckFailed. The oracle looks the checker up in ``_driver.REGISTRY``,
-runs the same generator, records each case's verdict before it answers, and accepts
-exactly one Reply per Call, in order. Expected values and mistakes' values are
-computed in the oracle only; the kernel sees inputs. Mistakes passed from a test cell
-arrive as import paths and must be resolved only within ``mlcourse`` and the
-instructor's assignment folder (``_wire.loads(allow_ref=...)``). The modules a checker
-names in ``under_test`` are what the sandboxed kernel must not contain. The
-in-process tamper checks (``_integrity``) are then no longer needed.
+**Under ``mlcourse grade``** only the driver changes (:mod:`._client`). In the
+kernel, the public checker sends ``(checker, arguments)`` to the grader's oracle
+(:mod:`mlcourse.grading.oracle`) and then only executes the Calls it receives with
+``Kernel``, until the oracle sends the verdict text, which it prints (✔) or raises as
+CheckFailed. The oracle runs the same generator, accepts exactly one Reply per Call, in
+order, records each verdict before it answers, and scores from its own record: expected
+values and mistakes' values exist only in the grader. The kernel runs in a sandbox
+(:mod:`mlcourse.grading.sandbox`) whose ``mlcourse`` has no checker code and in which the
+reference implementations a checker names in ``under_test`` are stubs
+(:mod:`._unavailable`). In the student's own process the in-process driver still tells
+a student at once who calls the reference (:mod:`._integrity`), with the grader's message.
 """
-
-from . import _integrity  # first: captures trusted references before anything else runs  # isort: skip
-
-import sys
 
 from ._compare import CheckFailed
 from ._driver import REGISTRY, checker
@@ -101,9 +96,3 @@ __all__ = [
     "check_loguniform_sampler", "check_random_search", "check_successive_halving",
     "Mistake", "problem", "objective", "CheckFailed", "TamperingError", "checker", "Call", "Kept", "Reply", "REGISTRY",
 ]
-
-_integrity.seal(
-    sys.modules[__name__],
-    *(sys.modules[name] for name in sorted(sys.modules)
-      if name.startswith("mlcourse.") and not name.startswith(("mlcourse.grading", "mlcourse.sphinxext"))),
-)

@@ -7,8 +7,9 @@ differ it tries the *known mistakes* it was given, each a deliberately wrong val
 
 Failures are :class:`CheckFailed` errors whose message is written for the student; in
 IPython and JupyterLab (and so in nbgrader's feedback) they are shown as that message
-alone, without the checker's frames above it. Only NumPy functions captured at import
-(see ``_integrity``) are used to compare.
+alone, without the checker's frames above it. Under ``mlcourse grade`` the comparison
+runs in the grader's oracle, outside the student's process, so a student's code cannot
+reach these functions.
 """
 
 import numbers
@@ -16,17 +17,15 @@ import os
 import textwrap
 import time
 
-from ._integrity import TRUSTED
+import numpy as np
 
-_allclose = TRUSTED["numpy.allclose"]
-_isfinite = TRUSTED["numpy.isfinite"]
-_all = TRUSTED["numpy.all"]
-_asarray = TRUSTED["numpy.asarray"]
-_array_equal = TRUSTED["numpy.array_equal"]
-_copy = TRUSTED["numpy.copy"]
-_abs = TRUSTED["numpy.abs"]
-
-import numpy as np  # noqa: E402  (used only for dtypes, rng and printing)
+_allclose = np.allclose
+_isfinite = np.isfinite
+_all = np.all
+_asarray = np.asarray
+_array_equal = np.array_equal
+_copy = np.copy
+_abs = np.abs
 
 _RED, _RESET = "\x1b[0;31m", "\x1b[0m"
 

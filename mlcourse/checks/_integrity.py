@@ -1,37 +1,21 @@
-"""Tamper checks: trusted references, reference-call tracing and signed receipts.
+"""Calling the reference: told to the student at once, in their own JupyterLab.
 
-A notebook's test cells run in the same Python process as the student's code, so a
-submission can in principle replace anything. These checks last until the oracle of
-issue 17 runs the checkers outside the student's process (see :mod:`mlcourse.checks`);
-then the sandbox and the oracle's own record replace them. These checks catch the easy ways to
-fake a pass (the threat model and its limits are in ``guide/instructors.md``):
-
-* **Replaced comparison functions.** At import, before any student code runs (the
-  grader's kernel imports this module at start-up, and every notebook imports
-  :mod:`mlcourse.checks` in its first, locked cell), we keep our own references to
-  NumPy's comparison functions and to every public function of ``mlcourse``.
-  :func:`verify` reports any that has since been replaced or had its code swapped;
-  the driver calls it before and after every check, and the checks only ever use the
-  references captured here.
-* **Calling the reference instead of implementing it.** :func:`forbid_calls` traces
-  every Python call made while the student's function runs and records calls into
-  the reference modules under test.
-* **Bypassing the checkers.** When the grader starts the kernel it passes a secret
-  key; every check that passes prints a receipt signed with it. A test cell that
-  passes without a valid receipt (its checker was replaced or never called) scores
-  zero and is flagged by ``mlcourse grade``.
+Under ``mlcourse grade`` the reference implementations a checker compares with are not
+in the student's kernel at all (the sandbox of :mod:`mlcourse.grading.sandbox` gives
+the kernel an ``mlcourse`` in which they are stubs raising
+:class:`~mlcourse.checks._unavailable.ReferenceUnavailable`), and the verdicts are the
+grader's oracle's (:mod:`mlcourse.grading.oracle`), so nothing a notebook does in its
+own process can fake a pass. What is left here is a courtesy, not a defence: when a
+check runs in the student's own process (JupyterLab, nbgrader's Validate), a call into
+the reference under test is reported at once with the message the grader would give,
+instead of passing at home and scoring zero when graded. A student can switch it off;
+that only hides the message from themselves.
 """
 
-import builtins
 import contextlib
-import hashlib
-import hmac
 import inspect
 import os
 import sys
-
-import numpy as np
-import numpy.testing
 
 TAMPER_MARKER = "TAMPERING DETECTED"
 
@@ -40,81 +24,10 @@ class TamperingError(AssertionError):
     """Raised when a submission fakes a pass; its message starts with TAMPER_MARKER."""
 
     def __init__(self, message):
-        super().__init__(f"{TAMPER_MARKER}: {message}")
+        super().__init__(message if message.startswith(TAMPER_MARKER) else f"{TAMPER_MARKER}: {message}")
 
     def _render_traceback_(self):  # IPython: the message alone, as for CheckFailed
         return [f"\x1b[0;31mTamperingError\x1b[0m: {self}"]
-
-
-# NumPy functions a faked pass would replace; the checkers use these captured objects.
-_NUMPY_NAMES = (
-    "allclose", "isclose", "array_equal", "array_equiv", "isfinite", "all", "any", "abs",
-    "max", "asarray", "array", "shape", "may_share_memory", "copy",
-    "testing.assert_allclose", "testing.assert_array_equal", "testing.assert_equal",
-    "testing.assert_almost_equal", "testing.assert_array_almost_equal",
-    "testing.assert_array_less",
-)
-_BUILTIN_NAMES = ("isinstance", "callable", "float", "len", "abs", "max", "min", "repr")
-
-
-def _resolve(root, dotted):
-    obj = root
-    for part in dotted.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
-TRUSTED = {f"numpy.{name}": _resolve(np, name) for name in _NUMPY_NAMES}
-TRUSTED.update({f"builtins.{name}": getattr(builtins, name) for name in _BUILTIN_NAMES})
-_TRUSTED_ROOTS = {"numpy": np, "builtins": builtins}
-
-# name -> (module, attribute, object, code object or None), filled by seal().
-_SEALED = {}
-
-
-def seal(*modules):
-    """Remember every callable attribute of ``modules`` (and its code) as it is now.
-
-    That includes the NumPy functions a module captured under its own name (such as
-    ``_compare._allclose``), so that swapping those is noticed too.
-    """
-    for module in modules:
-        for attribute in dir(module):
-            if attribute.startswith("__"):
-                continue
-            obj = getattr(module, attribute)
-            if callable(obj):
-                code = getattr(obj, "__code__", None)
-                _SEALED[f"{module.__name__}.{attribute}"] = (module, attribute, obj, code)
-
-
-def verify():
-    """Return the names of trusted functions that have been replaced since import."""
-    replaced = []
-    for name, trusted in TRUSTED.items():
-        root, _, rest = name.partition(".")
-        try:
-            current = _resolve(_TRUSTED_ROOTS[root], rest)
-        except AttributeError:
-            current = None
-        if current is not trusted:
-            replaced.append(name)
-    for name, (module, attribute, obj, code) in _SEALED.items():
-        current = getattr(module, attribute, None)
-        if current is not obj or (code is not None and getattr(obj, "__code__", None) is not code):
-            replaced.append(name)
-    return replaced
-
-
-def assert_untouched(when):
-    """Raise TamperingError if :func:`verify` finds a replaced function."""
-    replaced = verify()
-    if replaced:
-        raise TamperingError(
-            f"{', '.join(replaced)} {'was' if len(replaced) == 1 else 'were'} replaced "
-            f"(noticed {when}). Graded work must not redefine NumPy's or mlcourse's "
-            "functions; restart the kernel and remove the code that does it."
-        )
 
 
 def code_files(*objects):
@@ -145,13 +58,19 @@ def module_files(*modules):
     return {os.path.realpath(f) for f in files}
 
 
+def reference_called_message(what, called):
+    """The message for ``what`` calling the reference ``called`` (also the grader's)."""
+    return (f"{TAMPER_MARKER}: {what} calls the reference implementation ({called}) instead of "
+            "implementing the rule. Write it with NumPy yourself: when your notebook is graded the "
+            "reference is not there.")
+
+
 @contextlib.contextmanager
 def forbid_calls(files, what):
     """Trace the calls made inside the ``with`` block; raise if one runs code in ``files``.
 
     ``what`` names the student's function for the message. A profiler sees every
-    Python-level call however the function was imported or wrapped. Removing the
-    profiler from inside the block is itself reported.
+    Python-level call however the function was imported or wrapped (in this thread).
     """
     files = {os.path.realpath(f) for f in files}
     if not files:
@@ -174,48 +93,4 @@ def forbid_calls(files, what):
     if current is not profiler:
         raise TamperingError(f"{what} switched off the grader's call tracing (sys.setprofile).")
     if seen:
-        raise TamperingError(
-            f"{what} calls the reference implementation ({', '.join(dict.fromkeys(seen))}) "
-            "instead of implementing the rule. Write it with NumPy yourself."
-        )
-
-
-def _make_receipts(new_mac=hmac.new, sha256=hashlib.sha256):
-    """Return ``(arm, issue)`` sharing a key and a counter that only they can see."""
-    key = None
-    count = 0
-
-    def arm(secret):
-        nonlocal key
-        if key is None:
-            key = secret.encode() if isinstance(secret, str) else bytes(secret)
-
-    def issue(label):
-        nonlocal count
-        if key is None:
-            return ""
-        count += 1
-        mac = new_mac(key, f"{count}:{label}".encode(), sha256).hexdigest()[:16]
-        return f"[receipt {label}:{count}:{mac}]"
-
-    return arm, issue
-
-
-arm, _issue = _make_receipts()
-_arm_from_environment = os.environ.pop("MLCOURSE_GRADER_KEY", None)
-if _arm_from_environment:
-    arm(_arm_from_environment)
-del _arm_from_environment
-
-
-def passed(label, summary):
-    """Print that a check passed, with a signed receipt when the grader armed one."""
-    receipt = _issue(label)
-    print(f"✔ {summary}" + (f"  {receipt}" if receipt else ""))
-
-
-def receipt_valid(key, label, count, mac):
-    """Grader side: is ``[receipt label:count:mac]`` signed with ``key``?"""
-    key = key.encode() if isinstance(key, str) else key
-    expected = hmac.new(key, f"{count}:{label}".encode(), hashlib.sha256).hexdigest()[:16]
-    return hmac.compare_digest(expected, mac)
+        raise TamperingError(reference_called_message(what, ", ".join(dict.fromkeys(seen))))

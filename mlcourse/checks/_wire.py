@@ -15,7 +15,9 @@ untrusted, so the format is plain JSON: decoding it never runs code. It carries
   objects defined at the top level of an importable module (not a notebook, not a
   lambda or a nested function), so that the receiving side imports its own copy. An
   oracle must only resolve references to trusted modules (``mlcourse.*`` and the
-  instructor's own assignment folder): ``loads(text, allow_ref=...)``.
+  instructor's own assignment folder): ``loads(text, allow_ref=...)``. In a grading
+  kernel a reference implementation is a stub (:mod:`._unavailable`) that travels as
+  the reference of the real object it stands for.
 
 A student's function may return anything; ``dumps(value, opaque=True)`` sends what
 cannot be encoded as :class:`Opaque` (its type name and a short repr), so that the
@@ -105,7 +107,8 @@ def _encode(value, path, opaque):
         return {"__dict__": [[_encode(k, f"{path} key", opaque), _encode(v, f"{path}[{k!r}]", opaque)]
                              for k, v in value.items()]}
     if callable(value):
-        name = reference_name(value)
+        stub = getattr(value, "__wire_ref__", None) if type(value).__name__ == "function" else None
+        name = stub if isinstance(stub, str) else reference_name(value)
         if name is not None:
             return {"__ref__": name}
         if opaque:

@@ -10,17 +10,22 @@
    grading that fails for the grader's own reasons (kernel did not start, the
    worker died) is retried on a fresh worker; one that hangs is killed after a
    wall-clock limit. Nothing a submission does reaches another's result.
+   Each kernel runs in a bubblewrap sandbox (:mod:`.sandbox`) and its checkers are
+   clients of the worker's oracle (:mod:`.oracle`), which scores from its own record;
+   the oracle's *script* (what each test cell checks, :mod:`.script`) and the kernel's
+   ``mlcourse`` (the references under test removed) are made once, with the template.
+   Where bubblewrap cannot run, grading goes on without it and every row is marked
+   ``unsandboxed``.
 3. Results are cached by content hash in ``OUT/.cache``: a rerun grades only new or
    changed submissions and those whose grading failed (``grader_error``).
-4. ``OUT`` receives ``grades.csv``, ``feedback/<student>/*.html``, ``summary.png`` and
-   ``results.json``.
+4. ``OUT`` receives ``grades.csv``, ``feedback/<student>/*.html``, ``summary.png``,
+   ``results.json`` and the similarity report (``similarity.csv``, ``similarity.html``).
 """
 
 import concurrent.futures
 import json
 import os
 import queue
-import secrets
 import shutil
 import signal
 import subprocess
@@ -29,10 +34,12 @@ import tempfile
 import time
 
 from mlcourse.authoring.release import tool_env
+
+from . import manual, sandbox
 from .report import write_reports
 from .submissions import content_hash, discover, match_notebooks
 
-GRADER_VERSION = "1"  # bump to invalidate cached results when grading changes
+GRADER_VERSION = "2"  # bump to invalidate cached results when grading changes
 
 
 def prepare_template(root, assignment, folder):
@@ -130,13 +137,51 @@ def _run_job(worker, job, wall_clock, attempts=3):
     return result
 
 
-def _cached_template(root, assignment, cache_dir, work):
-    """The assignment's course template, made once per version of its sources.
+def _source_digest():
+    """A digest of mlcourse's own source: the checkers, the references, the grader."""
+    import mlcourse
 
-    Making it (``nbgrader generate_assignment`` and a new gradebook) takes seconds, as
-    long as grading a few submissions; a rerun of the same assignment reuses it. Returns
-    ``(template folder, notebook names, digest of the sources)``: a cached result stands
-    only while the sources, the configuration and the limits do.
+    package = os.path.dirname(os.path.abspath(mlcourse.__file__))
+    files = sorted(os.path.join(folder, f) for folder, _, names in os.walk(package) for f in names
+                   if f.endswith(".py"))
+    return content_hash(files)
+
+
+def _prepare_oracle(root, assignment, notebooks, folder, template):
+    """The oracle's script, the instructor's modules and the kernel's library, in ``folder``;
+    the kernel's (stubbed) copies of the assignment's modules replace those of ``template``."""
+    import nbformat
+
+    from .script import assignment_modules, read_script
+
+    source = os.path.join(root, "solutions", assignment)
+    trusted = os.path.join(folder, "trusted", assignment)
+    shutil.copytree(source, trusted, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints", "__pycache__"))
+    scripts, targets = {}, []
+    for name in notebooks:
+        script = read_script(nbformat.read(os.path.join(source, f"{name}.ipynb"), as_version=4), trusted)
+        scripts[name] = script
+        targets += [t for t in script["under_test"] if t not in targets]
+    with open(os.path.join(folder, "script.json"), "w") as f:
+        json.dump(scripts, f, indent=1)
+    for name, script in scripts.items():
+        for warning in script["warnings"]:
+            print(f"mlcourse grade: {name}.ipynb: {warning}", file=sys.stderr)
+    sandbox.build_kernel_library(os.path.join(folder, "lib"), targets, trusted,
+                                 os.path.join(template, "solutions", assignment))
+    return {"script": os.path.join(folder, "script.json"), "trusted": trusted,
+            "modules": assignment_modules(trusted), "lib": os.path.join(folder, "lib")}
+
+
+def _cached_template(root, assignment, cache_dir, work):
+    """The assignment's course template and the oracle's files, made once per version of
+    its sources (and of mlcourse).
+
+    Making them (``nbgrader generate_assignment``, a new gradebook, the script of the
+    test cells, the kernel's library) takes seconds, as long as grading a few
+    submissions; a rerun of the same assignment reuses them. Returns ``(template
+    folder, notebook names, digest of the sources, the oracle's files)``: a cached
+    result stands only while the sources, the configuration and the limits do.
     """
     import nbgrader
 
@@ -144,26 +189,51 @@ def _cached_template(root, assignment, cache_dir, work):
     if not os.path.isdir(source):
         raise ValueError(f"invalid assignment = {assignment!r}: no folder {source}")
     notebooks = sorted(os.path.splitext(f)[0] for f in os.listdir(source) if f.endswith(".ipynb"))
-    source_digest = content_hash([os.path.join(root, "nbgrader_config.py")]
-                                 + [os.path.join(source, f"{n}.ipynb") for n in notebooks], nbgrader.__version__)
+    files = sorted(os.path.join(source, f) for f in os.listdir(source)
+                   if os.path.isfile(os.path.join(source, f)) and not f.startswith("."))
+    source_digest = content_hash([os.path.join(root, "nbgrader_config.py")] + files,
+                                 nbgrader.__version__, _source_digest())
     template = os.path.join(cache_dir, f"template-{source_digest[:16]}")
-    if not os.path.isdir(template):
-        made = os.path.join(work, "template")
+    oracle_files = os.path.join(cache_dir, f"oracle-{source_digest[:16]}")
+    if not (os.path.isdir(template) and os.path.exists(os.path.join(oracle_files, "files.json"))):
+        made, made_oracle = os.path.join(work, "template"), os.path.join(work, "oracle")
         prepare_template(root, assignment, made)
+        os.makedirs(made_oracle)
+        files = _prepare_oracle(root, assignment, notebooks, made_oracle, made)
         for stale in os.listdir(cache_dir):
-            if stale.startswith("template-"):
+            if stale.startswith(("template-", "oracle-")):
                 shutil.rmtree(os.path.join(cache_dir, stale), ignore_errors=True)
         shutil.move(made, template)
-    return template, notebooks, source_digest
+        shutil.move(made_oracle, oracle_files)
+        with open(os.path.join(oracle_files, "files.json"), "w") as f:  # written last: the cache is whole
+            json.dump({k: (v.replace(made_oracle, oracle_files) if isinstance(v, str) else v)
+                       for k, v in files.items()}, f)
+    with open(os.path.join(oracle_files, "files.json")) as f:
+        return template, notebooks, source_digest, json.load(f)
+
+
+def use_sandbox(requested=True):
+    """``(bwrap path or None, why not)``: whether kernels run in bubblewrap."""
+    if not requested or os.environ.get("MLCOURSE_NO_SANDBOX") == "1":
+        return None, "the sandbox was switched off (--no-sandbox or MLCOURSE_NO_SANDBOX=1)"
+    ok, detail = sandbox.availability()
+    return (detail, None) if ok else (None, detail)
 
 
 def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048,
-          max_output_bytes=1_000_000, progress=True, notebook_timeout=180):
+          max_output_bytes=1_000_000, progress=True, notebook_timeout=180, sandboxed=True, similarity=True):
     """Grade every submission of ``assignment`` in ``submissions``; write reports to ``out``.
 
-    Returns the list of result dicts, sorted by student.
+    ``sandboxed=False`` (or ``MLCOURSE_NO_SANDBOX=1``) runs the kernels without
+    bubblewrap, as happens where it cannot run; every row is then marked
+    ``unsandboxed``. Returns the list of result dicts, sorted by student.
     """
     root, out = os.path.abspath(root), os.path.abspath(out)
+    bwrap, why_not = use_sandbox(sandboxed)
+    if bwrap is None:
+        print(f"mlcourse grade: grading WITHOUT the sandbox: {why_not}. The checks still run in the grader's "
+              "oracle, but a student's code can read and write whatever this user can (other submissions, "
+              "the solutions) and reach the network. Every row is marked 'unsandboxed'.", file=sys.stderr)
     os.makedirs(out, exist_ok=True)
     work = tempfile.mkdtemp(prefix="mlcourse-grade-")
     cache_dir = os.path.join(out, ".cache", assignment)
@@ -172,8 +242,10 @@ def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048
     try:
         for worker in workers:  # they import nbgrader while the template is made
             worker.start()
-        template, notebooks, source_digest = _cached_template(root, assignment, cache_dir, work)
-        settings = (GRADER_VERSION, source_digest, timeout, notebook_timeout, memory_mb, max_output_bytes)
+        template, notebooks, source_digest, oracle_files = _cached_template(root, assignment, cache_dir, work)
+        mplconfig = sandbox.matplotlib_config(os.path.join(cache_dir, "..", "matplotlib"))
+        settings = (GRADER_VERSION, source_digest, timeout, notebook_timeout, memory_mb, max_output_bytes,
+                    "sandbox" if bwrap else "unsandboxed")
         results, pending = {}, []
         for submission in discover(submissions, assignment, notebooks):
             digest = content_hash(submission.files, *settings)
@@ -201,12 +273,19 @@ def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048
                 job = {"template": template, "course_dir": os.path.join(slot_dir, "course"),
                        "assignment": assignment, "student": submission.student, "notebooks": matched,
                        "timeout": timeout, "notebook_timeout": notebook_timeout, "memory_bytes": memory_mb * 2**20,
-                       "max_output_bytes": max_output_bytes, "key": secrets.token_hex(16)}
+                       "max_output_bytes": max_output_bytes, "bwrap": bwrap, "mplconfig": os.path.abspath(mplconfig),
+                       "hidden": [root, out, os.path.abspath(submissions)], **oracle_files}
                 result = _run_job(workers[slot], job, wall_clock)
+                if bwrap is None:
+                    result["status"] = [s for s in result["status"] if s != "ok"] or ["ok"]
+                    result["status"].append("unsandboxed")
                 result.update(student=submission.student, assignment=assignment, hash=digest,
                               files=[os.path.basename(p) for p in submission.files],
                               graded_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), graded_ns=time.time_ns())
                 result["feedback"] = _keep_feedback(result.get("feedback", []), out, submission.student)
+                autograded = result.pop("autograded", [])
+                if result.get("manual"):  # kept for the person who grades the written answers
+                    manual.keep_autograded(autograded, out, submission.student, assignment)
                 with open(cached, "w") as f:
                     json.dump(result, f, indent=1)
                 return result
@@ -228,6 +307,17 @@ def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048
         if bar:
             bar.close()
         ordered = [results[s] for s in sorted(results)]
+        manual.sync(out, template, assignment, ordered)
+        if similarity:
+            from .similarity import write_similarity
+
+            found = {}
+            for submission in discover(submissions, assignment, notebooks):
+                matched = match_notebooks(submission, notebooks, os.path.join(work, "similarity", submission.student))
+                found[submission.student] = list(matched.values())
+            write_similarity(out, assignment, found,
+                             [os.path.join(root, "solutions", assignment, f"{n}.ipynb") for n in notebooks],
+                             [os.path.join(template, "exercises", assignment, f"{n}.ipynb") for n in notebooks])
         write_reports(ordered, out, assignment)
         return ordered
     finally:

@@ -11,6 +11,10 @@ Two more failures must not stop a batch or lose the cells already graded:
 * **A flood of output** (a print in an endless loop): each cell may send at most
   ``max_output_bytes``; past that its output is dropped, the kernel interrupted, and
   an ``OutputLimitExceeded`` error recorded.
+* **The oracle's cell attribution**: before each code cell runs, the grader tells the
+  submission's :class:`~mlcourse.grading.oracle.Oracle` which cell it is (test,
+  answer or other cell), and after it ends, that it ended: a checker's session is
+  attributed by the grader, never by what the kernel says.
 * **A notebook that loops in every test** (an endless loop in a function that all
   test cells call): each cell would wait out its own timeout, minutes in all. The
   whole notebook gets ``notebook_timeout`` seconds: no cell may run past what is
@@ -28,6 +32,8 @@ from traitlets import Integer
 
 from nbgrader.preprocessors import Execute
 
+ORACLE = [None]  # the worker's oracle for the notebook being graded (one job at a time per worker)
+
 KERNEL_DIED = "KernelDied"
 OUTPUT_LIMIT = "OutputLimitExceeded"
 NOTEBOOK_TIMEOUT = "NotebookTimeout"
@@ -37,11 +43,33 @@ def _error(ename, evalue):
     return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
+def _cell_kind(cell, index):
+    """``(grade_id, kind, label)`` of a code cell: kind is "test", "answer", "copy" (a pasted
+    copy of a source cell, whose nbgrader marks the worker removed) or "other"."""
+    nbgrader = cell.get("metadata", {}).get("nbgrader", {})
+    grade_id = nbgrader.get("grade_id")
+    copy_of = cell.get("metadata", {}).get("mlcourse_copy_of")  # worker.COPY_MARK
+    if nbgrader.get("solution"):
+        kind = "answer"
+    elif nbgrader.get("grade"):
+        kind = "test"
+    elif copy_of:
+        kind = "copy"
+    else:
+        kind = "other"
+    label = f"{'test' if kind == 'test' else 'answer' if kind == 'answer' else 'code'} cell " + (
+        repr(grade_id) if grade_id else f"number {index + 1}")
+    if kind == "copy":
+        label += f" (a copy of {str(copy_of)[:100]!r})"
+    return grade_id, kind, label
+
+
 class GuardedExecute(Execute):
     max_output_bytes = Integer(1_000_000, help="Output a single cell may produce, in bytes.").tag(config=True)
     notebook_timeout = Integer(180, help="Seconds all the cells of a notebook may take together.").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
+        self._notebook = (resources or {}).get("unique_key")
         self._kernel_dead = False
         self._deadline = time.monotonic() + self.notebook_timeout
         self._cell_timeout = self.timeout
@@ -61,6 +89,9 @@ class GuardedExecute(Execute):
         self.timeout = min(self._cell_timeout, int(left))
         self._cell_bytes = 0
         self._cell_limited = False
+        oracle = ORACLE[0]
+        if oracle is not None:
+            oracle.begin_cell(self._notebook, *_cell_kind(cell, index))
         try:
             return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
@@ -72,6 +103,9 @@ class GuardedExecute(Execute):
         except CellTimeoutError as error:  # e.g. output still arriving long after the reply
             cell.outputs.append(_error("CellTimeoutError", str(error).splitlines()[0]))
             return cell, resources
+        finally:
+            if oracle is not None:
+                oracle.end_cell()
 
     def output(self, outs, msg, display_id, cell_index):
         self._cell_bytes += len(json.dumps(msg.get("content", {})))

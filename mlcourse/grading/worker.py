@@ -1,16 +1,20 @@
 """Grade ONE submission in its own course directory: ``python -m mlcourse.grading.worker JOB``.
 
-``mlcourse grade`` runs one such process per submission, in a fresh copy of a template
-course directory (own gradebook, own kernel spec), so that nothing a submission does,
-not even crashing this process, reaches another student's result. ``JOB`` is a JSON
-file naming the course directory, the student, the notebooks to grade and the limits;
-the result is written as JSON next to it.
+``mlcourse grade`` runs one such process per parallel slot; each submission is graded
+in a fresh copy of a template course directory (own gradebook, own kernel spec), so
+that nothing a submission does, not even crashing this process, reaches another
+student's result. ``JOB`` is a JSON file naming the course directory, the student, the
+notebooks to grade, the limits, the sandbox and the oracle's script; the result is
+written as JSON next to it.
 
 Steps: read each notebook (invalid JSON -> ``invalid_notebook``), compare its locked
 cells with the gradebook's checksums (edited or deleted -> ``tests_modified``; nbgrader
-restores them), autograde with :class:`~mlcourse.grading.execute.GuardedExecute`,
-read the scores, void test cells that passed without a signed receipt or raised a
-tampering error (``tampered``), then write feedback HTML.
+restores them), start this submission's :class:`~mlcourse.grading.oracle.Oracle`,
+autograde with :class:`~mlcourse.grading.execute.GuardedExecute` (each kernel in its
+sandbox, :mod:`mlcourse.grading.sandbox`), then score every test cell that calls a
+checker from the oracle's record (a cell the notebook shows as passed earns nothing
+unless the oracle recorded every one of its checks as passed; a protocol violation is
+``tampered``), mark manually graded answers as awaiting a person, and write feedback.
 """
 
 import json
@@ -20,27 +24,45 @@ import sys
 
 import nbformat
 
-from mlcourse.checks._integrity import TAMPER_MARKER, receipt_valid
+from mlcourse.checks._integrity import TAMPER_MARKER
+
+from . import execute, sandbox
 from .execute import KERNEL_DIED, NOTEBOOK_TIMEOUT, OUTPUT_LIMIT
+from .oracle import FAILED, INCOMPLETE, PASSED, TAMPERED, Oracle
+from .script import trusted_modules, trusted_reference
 
 # Statuses, most serious first; a result lists every one that applies.
 STATUSES = ("grader_error", "invalid_notebook", "missing", "tampered", "kernel_died", "memory",
             "timeout", "output_limit", "tests_modified")
 _ERROR_STATUS = {"CellTimeoutError": "timeout", NOTEBOOK_TIMEOUT: "timeout", KERNEL_DIED: "kernel_died", "DeadKernelError": "kernel_died",
                  "MemoryError": "memory", OUTPUT_LIMIT: "output_limit"}
-_RECEIPT = re.compile(r"\[receipt (\w+):(\d+):([0-9a-f]{16})\]")
 
 
-def write_kernel_spec(course_dir, key, memory_bytes):
-    """A ``python3`` kernel spec in the worker's own data dir, using our launcher."""
+def write_kernel_spec(job):
+    """The ``python3`` kernel spec of this job, in its own data dir: our launcher, in the
+    sandbox when the job has one. Returns the data dir."""
+    course_dir = job["course_dir"]
     folder = os.path.join(course_dir, "jupyter_data", "kernels", "python3")
     os.makedirs(folder, exist_ok=True)
-    env = {"MLCOURSE_GRADER_KEY": key, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-           "MKL_NUM_THREADS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-    if memory_bytes:
-        env["MLCOURSE_KERNEL_MEMORY"] = str(int(memory_bytes))
-    spec = {"argv": [sys.executable, "-m", "mlcourse.grading.kernel_launcher", "-f", "{connection_file}"],
-            "display_name": "Python 3 (mlcourse grader)", "language": "python", "env": env}
+    run_dir, oracle_dir = os.path.join(course_dir, "run"), os.path.join(course_dir, "oracle")
+    launcher = [sys.executable, "-m", "mlcourse.grading.kernel_launcher", "-f", "{connection_file}"]
+    spec = {"display_name": "Python 3 (mlcourse grader)", "language": "python"}
+    if job.get("bwrap"):
+        env = sandbox.kernel_environment(job["lib"], os.path.join(oracle_dir, "oracle.sock"), job.get("memory_bytes"),
+                                         job.get("mplconfig"))
+        notebook_dir = os.path.join(course_dir, "autograded", job["student"], job["assignment"])
+        readonly = [job["mplconfig"]] if job.get("mplconfig") else []
+        spec["argv"] = sandbox.bwrap_command(job["bwrap"], lib=job["lib"], notebook_dir=notebook_dir, run_dir=run_dir,
+                                             oracle_dir=oracle_dir, env=env, hidden=job.get("hidden", ()),
+                                             readonly=readonly) + launcher
+        spec["interrupt_mode"] = "message"  # a signal would reach bubblewrap, not the kernel
+    else:
+        tmp = os.path.join(run_dir, "tmp")
+        os.makedirs(tmp, exist_ok=True)
+        env = sandbox.kernel_environment(job["lib"], os.path.join(oracle_dir, "oracle.sock"), job.get("memory_bytes"),
+                                         job.get("mplconfig"), tmp=tmp)
+        env.pop("PATH")
+        spec["argv"], spec["env"] = launcher, env
     with open(os.path.join(folder, "kernel.json"), "w") as f:
         json.dump(spec, f)
     return os.path.join(course_dir, "jupyter_data")
@@ -86,6 +108,10 @@ def modified_tests(nb, release, source_cells=()):
             if locked and submitted.get(grade_id, (None, None))[1] not in (checksum, source.get(grade_id))]
 
 
+# cell metadata key the grader sets on a pasted copy of a source cell (its grade_id)
+COPY_MARK = "mlcourse_copy_of"
+
+
 def sanitize_metadata(nb, known_ids):
     """Drop nbgrader metadata that nbgrader itself would crash on; return what was dropped.
 
@@ -95,6 +121,7 @@ def sanitize_metadata(nb, known_ids):
     """
     seen, dropped = set(), []
     for cell in nb.cells:
+        cell.get("metadata", {}).pop(COPY_MARK, None)  # the grader's own mark, never the student's
         nbgrader = cell.get("metadata", {}).get("nbgrader")
         if nbgrader is None:
             continue
@@ -104,28 +131,25 @@ def sanitize_metadata(nb, known_ids):
             continue
         del cell.metadata["nbgrader"]
         dropped.append(str(grade_id))
+        if grade_id in known_ids and cell.cell_type == "code":
+            # a pasted copy of a cell (a student re-running a test further down): the oracle
+            # refuses its checks without calling it tampering (execute._cell_kind)
+            cell.metadata[COPY_MARK] = str(grade_id)
     return dropped
 
 
 def scan_outputs(nb):
-    """Per grade_id: (set of statuses from error outputs, list of receipts, tamper message)."""
+    """Per grade_id (or ``_cellN`` for other cells): the statuses its error outputs show
+    (timeout, memory, kernel_died, output_limit). Scores never come from outputs."""
     found = {}
     for cell in nb.cells:
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        statuses, receipts, tamper = set(), [], None
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                if output.get("ename") in _ERROR_STATUS:
-                    statuses.add(_ERROR_STATUS[output["ename"]])
-                if TAMPER_MARKER in str(output.get("evalue", "")):
-                    statuses.add("tampered")
-                    tamper = str(output["evalue"])
-            text = output.get("text", "")
-            receipts += _RECEIPT.findall(text if isinstance(text, str) else "".join(text))
+        statuses = {_ERROR_STATUS[o["ename"]] for o in cell.get("outputs", [])
+                    if o.get("output_type") == "error" and o.get("ename") in _ERROR_STATUS}
         if grade_id:
-            found[grade_id] = (statuses, receipts, tamper)
+            found[grade_id] = statuses
         elif statuses:
-            found.setdefault(f"_cell{len(found)}", (statuses, [], tamper))
+            found[f"_cell{len(found)}"] = statuses
     return found
 
 
@@ -148,7 +172,9 @@ def _configure(job):
     # Kernels talk over Unix sockets in this job's own folder: no TCP port that two
     # workers could both pick (the classic parallel-grading collision).
     config.KernelManager.transport = "ipc"
-    config.KernelManager.ip = os.path.join(course_dir, "kernel")
+    config.KernelManager.ip = os.path.join(course_dir, "run", "kernel")
+    # and the connection file lies there too: the sandboxed kernel sees no other folder of ours
+    config.KernelManager.connection_file = os.path.join(course_dir, "run", "connection.json")
     config.Autograde.autograde_preprocessors = [GuardedExecute, IgnorePattern, ClearMetadataPreprocessor,
                                                 LimitOutput, SaveAutoGrades, AssignLatePenalties,
                                                 CheckCellMetadata]
@@ -190,22 +216,29 @@ _CHECKER_CALL = re.compile(r"\bcheck_\w+\s*\(")
 
 def calls_a_checker(source):
     """Whether a test cell calls a checker (``checks.check_loss(...)``, or an instructor's
-    own ``check_...`` made with :func:`mlcourse.checks.checker`), and so, when it passes,
-    must print a signed receipt."""
+    own ``check_...`` made with :func:`mlcourse.checks.checker`): the cells that the
+    oracle scores (their script, read by :mod:`.script`, is not empty)."""
     return bool(_CHECKER_CALL.search(source))
 
 
-def _verdict(grade, scanned, source, key, seen_receipts):
-    """Why a test cell's points must be voided (a tampering message), or None."""
-    _, receipts, tamper = scanned.get(grade.name, (set(), [], None))
-    if tamper:
-        return tamper
-    valid = [r for r in receipts if r[1] not in seen_receipts and receipt_valid(key, *r)]
-    seen_receipts.update(r[1] for r in valid)
-    if grade.score > 0 and calls_a_checker(source) and not valid:
-        return (f"{TAMPER_MARKER}: this test cell passed without a signed receipt from "
-                "mlcourse.checks: its checks were bypassed or replaced.")
-    return None
+BYPASSED = (f"{TAMPER_MARKER}: this test cell finished without an error, but the grader did not record "
+            "all of its checks as passed: its checkers were replaced or bypassed in the notebook.")
+
+
+def _score(oracle, notebook, grade_id, score):
+    """``(points, tamper message or None, failure text or None)`` of a test cell, from the
+    oracle's record; cells that call no checker keep nbgrader's score."""
+    outcome = oracle.outcome(notebook, grade_id)
+    if outcome is None:
+        return score, None, None
+    verdict, text = outcome
+    if verdict == PASSED:
+        return score, None, None
+    if verdict == TAMPERED:
+        return 0.0, text, None
+    if score > 0:  # the notebook shows a pass the oracle never gave
+        return 0.0, BYPASSED + ("" if verdict == INCOMPLETE else f" The grader's verdict:\n{text}"), None
+    return 0.0, None, text if verdict == FAILED else None
 
 
 def _note_in_feedback(path, reasons):
@@ -214,16 +247,23 @@ def _note_in_feedback(path, reasons):
     for cell in nb.cells:
         reason = reasons.get(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"))
         if reason:
-            cell.outputs.append(nbformat.v4.new_output("stream", name="stderr",
-                                                       text=f"mlcourse grade: scored 0. {reason}\n"))
+            cell.outputs.append(nbformat.v4.new_output("stream", name="stderr", text=f"mlcourse grade: {reason}\n"))
     nbformat.write(nb, path)
+
+
+def _load_script(job):
+    with open(job["script"]) as f:
+        return json.load(f)
 
 
 def grade(job):
     """Grade one submission as described by ``job``; return the result dict."""
     course_dir, assignment, student = job["course_dir"], job["assignment"], job["student"]
-    os.environ["JUPYTER_DATA_DIR"] = write_kernel_spec(course_dir, job["key"], job.get("memory_bytes"))
+    for folder in ("run", "oracle"):
+        os.makedirs(os.path.join(course_dir, folder), exist_ok=True)
+    os.environ["JUPYTER_DATA_DIR"] = write_kernel_spec(job)
     os.environ["JUPYTER_PATH"] = os.environ["JUPYTER_DATA_DIR"]
+    os.environ["JUPYTER_RUNTIME_DIR"] = os.path.join(course_dir, "run")
     os.chdir(course_dir)
 
     from nbgrader.api import Gradebook
@@ -234,45 +274,66 @@ def grade(job):
     coursedir = CourseDirectory(config=config)
     db_url, course_id = coursedir.db_url, coursedir.course_id
     statuses, notes = set(), []
+    scripts = _load_script(job)
     with Gradebook(db_url, course_id) as gb:
         source_notebooks = {nb.name: list(nb.source_cells) for nb in gb.find_assignment(assignment).notebooks}
-        sources = {nb: {c.name: c.source for c in cells} for nb, cells in source_notebooks.items()}
         points = {c.name: float(c.max_score) for nb in gb.find_assignment(assignment).notebooks
                   for c in nb.grade_cells}
+        manual = {c.name: float(c.max_score) for nb in gb.find_assignment(assignment).notebooks
+                  for c in nb.grade_cells if c.name in {s.name for s in nb.solution_cells}}
         gradable = _place_submission(job, coursedir, source_notebooks, statuses, notes)
+    base = {"cell_max": points, "manual": manual, "max_score": sum(points.values())}
     if not gradable:  # nothing to run: every test scores zero
-        return {"status": [s for s in STATUSES if s in statuses], "score": 0.0, "max_score": sum(points.values()),
-                "cells": dict.fromkeys(points, 0.0), "cell_max": points, "notes": notes, "feedback": []}
+        return {**base, "status": [s for s in STATUSES if s in statuses], "score": 0.0,
+                "cells": {c: (None if c in manual else 0.0) for c in points}, "notes": notes, "feedback": []}
 
     api = NbGraderAPI(coursedir=coursedir, config=config)
-    outcome = api.autograde(assignment, student)
+    oracle = Oracle(os.path.join(course_dir, "oracle", "oracle.sock"),
+                    {name: script["cells"] for name, script in scripts.items()},
+                    trusted_reference(job.get("modules", [])))
+    execute.ORACLE[0] = oracle
+    try:
+        with trusted_modules(job.get("trusted")):
+            outcome = api.autograde(assignment, student)
+    finally:
+        execute.ORACLE[0] = None
+        oracle.close()
     if not outcome["success"]:
         error = (outcome.get("error") or "autograde failed").strip().splitlines()[-1]
         return {"status": ["grader_error"], "notes": notes + [f"nbgrader autograde failed: {error}"],
                 "log": (outcome.get("log") or "")[-4000:] + (outcome.get("error") or "")[-4000:]}
 
-    cells, seen_receipts = {}, set()
+    cells = {}
     with Gradebook(db_url, course_id) as gb:
         for notebook in gb.find_submission(assignment, student).notebooks:
             path = os.path.join(course_dir, coursedir.autograded_directory, student, assignment,
                                 f"{notebook.name}.ipynb")
             scanned = scan_outputs(nbformat.read(path, as_version=4)) if os.path.exists(path) else {}
-            for cell_statuses, _, _ in scanned.values():
+            for cell_statuses in scanned.values():
                 statuses |= cell_statuses
-            voided = {}
+            reasons = {}
             for grade in notebook.grades:
+                if grade.name in manual:
+                    cells[grade.name] = None  # awaiting a person: neither zero nor full
+                    continue
                 score = float(grade.score)  # a SQL expression: read it before changing manual_score
-                void = _verdict(grade, scanned, sources[notebook.name].get(grade.name, ""), job["key"],
-                                seen_receipts)
-                if void:
+                points_now, tamper, failure = _score(oracle, notebook.name, grade.name, score)
+                if tamper:
                     statuses.add("tampered")
-                    notes.append(f"{notebook.name}.ipynb, {grade.name}: {void.splitlines()[0]}")
-                    if score > 0:
-                        grade.manual_score, score = 0.0, 0.0
-                        voided[grade.name] = void
-                cells[grade.name] = score
-            if voided:
-                _note_in_feedback(path, voided)
+                    notes.append(f"{notebook.name}.ipynb, {grade.name}: {tamper.splitlines()[0]}")
+                    reasons[grade.name] = f"scored 0. {tamper}"
+                elif failure and score > 0:
+                    reasons[grade.name] = f"scored 0. {failure}"
+                if points_now != score:
+                    grade.manual_score = points_now
+                cells[grade.name] = points_now
+            for _, grade_id, label, message in oracle.stray_violations(notebook.name):
+                statuses.add("tampered")
+                notes.append(f"{notebook.name}.ipynb, {label}: {message.splitlines()[0]}")
+                if grade_id:
+                    reasons.setdefault(grade_id, message)
+            if reasons:
+                _note_in_feedback(path, reasons)
         gb.db.commit()
 
     feedback = api.generate_feedback(assignment, student)
@@ -280,16 +341,18 @@ def grade(job):
     html = []
     if feedback["success"] and os.path.isdir(folder):
         html = sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".html"))
-    return {"status": [s for s in STATUSES if s in statuses] or ["ok"], "score": sum(cells.values()),
-            "max_score": sum(points.values()), "cells": cells, "cell_max": points, "notes": notes,
-            "feedback": html}
+    autograded = os.path.join(course_dir, coursedir.autograded_directory, student, assignment)
+    return {**base, "status": [s for s in STATUSES if s in statuses] or ["ok"],
+            "score": sum(v for v in cells.values() if v is not None), "cells": cells, "notes": notes,
+            "feedback": html, "autograded": sorted(os.path.join(autograded, f) for f in os.listdir(autograded)
+                                                   if f.endswith(".ipynb"))}
 
 
 def run_job(job_path):
     """Grade the job described in the file ``job_path``; write its result file."""
     with open(job_path) as f:
         job = json.load(f)
-    os.remove(job_path)  # it holds the receipt key; the kernel has no business reading it
+    os.remove(job_path)
     try:
         result = grade(job)
     except Exception as error:  # reported to the orchestrator, which may retry

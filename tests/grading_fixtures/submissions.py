@@ -58,14 +58,14 @@ EX01 = {
     # hostile
     "calls_reference": ({**EX01_CORRECT, "mse_solution": "from mlcourse.losses import mse, mse_grad\n"},
                         "tampered", ["test_mse", "test_mse_hidden"], "calls the reference"),
+    # under the oracle the comparisons run in the grader: a patched NumPy earns nothing
     "fakes_allclose": ({**EX01_CORRECT, "mse_solution": "np.allclose = lambda *a, **k: True\n"
                         + MSE.replace("2 * (prediction", "(prediction")},
-                       "tampered", ["test_mse", "test_mse_hidden", "test_cross_entropy",
-                                    "test_cross_entropy_hidden"], "was replaced"),
+                       "ok", ["test_mse", "test_mse_hidden"], "missing factor 2"),
     "replaces_checker": ({**EX01_CORRECT, "mse_solution": "checks.check_loss = lambda *a, **k: None\n"
                           + MSE.replace("2 * (prediction", "(prediction")},
                          "tampered", ["test_mse", "test_mse_hidden", "test_cross_entropy",
-                                      "test_cross_entropy_hidden"], "receipt"),
+                                      "test_cross_entropy_hidden"], "replaced or bypassed"),
     "duplicates_test_cell": ({**EX01_CORRECT, "_duplicate": "test_mse"}, "ok", [], None),
     "marks_own_cell": ({**EX01_CORRECT, "_extra": ("x = 1", {"grade": True, "solution": False, "points": "lots"})},
                        "ok", [], None),
@@ -83,7 +83,7 @@ EX01 = {
                      "output_limit", ["test_mse", "test_mse_hidden"], None),
 }
 # cells that keep full points despite the problem above (graded as far as possible)
-EX01_FULL = {"mse_grad_no_factor_2": ["test_cross_entropy"], "infinite_loop": ["test_cross_entropy"],
+EX01_FULL = {"mse_grad_no_factor_2": ["test_cross_entropy"], "fakes_allclose": ["test_cross_entropy"], "infinite_loop": ["test_cross_entropy"],
              "kernel_crash": ["test_mse", "test_mse_hidden"], "memory_hog": ["test_cross_entropy"],
              "output_flood": ["test_cross_entropy_hidden"], "edits_test_cell": ["test_mse"],
              "deletes_test_cell": ["test_cross_entropy"], "calls_reference": ["test_cross_entropy"]}
