@@ -145,23 +145,38 @@ def select(files: list[str]) -> list[str]:
 
 
 def student_makefile(text: str) -> str:
-    """The Makefile without the targets that need tests/ or solutions/ (paragraph-wise)."""
-    paragraphs = re.split(r"\n(?:[ \t]*\n)+", text.rstrip("\n"))
+    """The Makefile without the targets that need tests/ or solutions/.
+
+    A paragraph (lines between blank lines) whose rules are all such targets goes with
+    its comments and variables; in a paragraph that also has other rules, only those
+    targets' own lines (the rule and its recipe) go. ``.PHONY`` and the header's
+    ``#   make test ...`` lines lose them too.
+    """
+    rule = re.compile(r"([A-Za-z0-9_.-]+)\s*:(?!=)")
+    dropped = set(INSTRUCTOR_TARGETS)
     kept = []
-    for paragraph in paragraphs:
-        rules = [line for line in paragraph.splitlines() if line and not line.startswith(("#", "\t"))]
-        targets = {m.group(1) for line in rules if (m := re.match(r"([A-Za-z0-9_.-]+)\s*:(?!=)", line))}
-        if targets & set(INSTRUCTOR_TARGETS):
+    for paragraph in re.split(r"\n(?:[ \t]*\n)+", text.rstrip("\n")):
+        lines = paragraph.splitlines()
+        targets = {m.group(1) for line in lines if not line.startswith(("#", "\t", ".PHONY"))
+                   and (m := rule.match(line))}
+        if targets and targets <= dropped:
             continue
-        lines = []
-        for line in paragraph.splitlines():
-            if re.match(r"#\s+make\s+(%s)\b" % "|".join(INSTRUCTOR_TARGETS), line):
+        out, skipping = [], False
+        for line in lines:
+            if line.startswith("\t") and skipping:
+                continue
+            match = rule.match(line) if not line.startswith(("#", "\t")) else None
+            skipping = bool(match) and match.group(1) in dropped
+            if skipping or re.match(r"#\s+make\s+(%s)\b" % "|".join(map(re.escape, dropped)), line):
                 continue
             if line.startswith(".PHONY:"):
-                names = [n for n in line.split(":", 1)[1].split() if n not in INSTRUCTOR_TARGETS]
+                names = [n for n in line.split(":", 1)[1].split() if n not in dropped]
+                if not names:
+                    continue
                 line = ".PHONY: " + " ".join(names)
-            lines.append(line)
-        kept.append("\n".join(lines))
+            out.append(line)
+        if out:
+            kept.append("\n".join(out))
     return "\n\n".join(kept) + "\n"
 
 

@@ -202,3 +202,10 @@ def test_make_book_builds_the_edition_with_zero_warnings(edition):
     assert list(site.glob("mlcourse-*-py3-none-any.whl"))
     howto = (site / "guide" / "how-to-use.html").read_text()
     assert "git clone https://github.com/" in howto and "{{" not in howto
+
+
+def test_makefile_rules_are_dropped_one_by_one_when_a_paragraph_mixes_them():
+    text = (".PHONY: book test clean\n\n# build\nbook:\n\tbuild it\n\n"
+            "clean:\n\trm -rf _build\ntest: book\n\tpytest\n")
+    assert student_edition.student_makefile(text) == (
+        ".PHONY: book clean\n\n# build\nbook:\n\tbuild it\n\nclean:\n\trm -rf _build\n")
