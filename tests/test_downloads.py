@@ -75,7 +75,8 @@ def test_every_notebook_page_says_how_to_run_it(site):
         for link in links:  # every module the note asks for is there, next to the page
             assert _target(page, link).is_file(), (page, link)
         # the note comes right after the page's title
-        assert html.index("mlcourse-run-locally") < html.index("</h1>") + 400
+        article = html.index('<article class="bd-article"')
+        assert html.index("mlcourse-run-locally") < html.index("</h1>", article) + 200
     exercise4 = (site / "exercises/ex04_momentum/ex04_momentum.html").read_text(encoding="utf-8")
     assert "ex04_mistakes.py" in exercise4 and (site / "exercises/ex04_momentum/ex04_mistakes.py").is_file()
     assert "mlcourse-run-locally" not in (site / "guide/how-to-use.html").read_text(encoding="utf-8")

@@ -33,6 +33,7 @@ import tomllib
 from pathlib import Path
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.osutil import relative_uri
@@ -170,6 +171,15 @@ def companion_files(app: Sphinx, docname: str) -> list[str]:
     return sorted(p.name for p in source.parent.glob("*.py"))
 
 
+def _download(name: str, uri: str) -> nodes.Node:
+    """A link that downloads (HTML ``download`` attribute) rather than opens the file.
+
+    Made after the environment's download collector ran, so Sphinx neither copies the
+    file nor looks for it: ``ship_downloads`` puts it where ``uri`` points.
+    """
+    return addnodes.download_reference("", "", nodes.literal(text=name), refuri=uri)
+
+
 def add_run_locally_note(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     if app.builder.format != "html" or not getattr(app, "env_mlcourse_wheel", None):
         return
@@ -192,13 +202,12 @@ def add_run_locally_note(app: Sphinx, doctree: nodes.document, docname: str) -> 
         for i, name in enumerate(companions):
             if i:
                 para += nodes.Text(", ")
-            para += nodes.reference("", "", nodes.literal(text=name), refuri=name, classes=["download"])
+            para += _download(name, name)
         para += nodes.Text(".")
         steps += nodes.list_item("", para)
     second = nodes.paragraph()
     second += nodes.Text("Install the course's package once: download ")
-    second += nodes.reference("", "", nodes.literal(text=wheel), refuri=relative_uri(page, wheel),
-                              classes=["download"])
+    second += _download(wheel, relative_uri(page, wheel))
     second += nodes.Text(" and run ")
     second += nodes.literal(text=f"pip install {wheel}")
     second += nodes.Text(" in the folder you saved it to (it installs NumPy, Matplotlib and the "
