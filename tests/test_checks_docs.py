@@ -53,9 +53,9 @@ def test_writing_a_checker_has_runnable_examples(tmp_path, monkeypatch, capsys):
         for name in list(checks.REGISTRY):
             if name not in registered:
                 del checks.REGISTRY[name]
-        for module in ("theory_example", "ex04_mistakes", "search_example", "ema_checks"):
+        for module in ("theory_example", "ex04_mistakes", "search_example", "ema_checks", "best_of_checks"):
             sys.modules.pop(module, None)
-    assert capsys.readouterr().out.count("✔") == 6
+    assert capsys.readouterr().out.count("✔") == 7
 
 
 @pytest.mark.parametrize("heading", ["## Writing a checker", "### Checkers (`mlcourse.checks`)"])

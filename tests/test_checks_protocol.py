@@ -9,7 +9,7 @@ import pytest
 
 from mlcourse import checks, losses, optim, schedules
 from mlcourse.checks import _compare, _driver, _wire
-from mlcourse.checks._protocol import Call, Kept, ProblemSpec, Reply, RngSpec
+from mlcourse.checks._protocol import Call, Kept, ObjectiveSpec, ProblemSpec, Reply, RngSpec
 from mlcourse.search import choice, integers, loguniform, uniform
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "grading_fixtures"))
@@ -128,6 +128,59 @@ def test_the_wire_round_trips_and_refuses_what_it_cannot_send():
         _wire.dumps(lambda x: x)
     opaque = _wire.loads(_wire.dumps(Reply(value=object()), opaque=True))
     assert opaque.value.type == "object"
+
+
+def test_an_objective_spec_round_trips_and_brings_back_every_train_call():
+    """A search's train(config, budget) crosses as a spec; the kernel records each call for the checker."""
+    space = {"lr": loguniform(1e-4, 1.0), "momentum": uniform(0.0, 0.99)}
+    spec = checks.objective("quadratic_bowl", space, {"lr": 0.01, "momentum": 0.5}).recorded("train")
+    assert isinstance(spec, ObjectiveSpec) and spec.record == "train"
+    back = _wire.loads(_wire.dumps(spec))
+    assert back == spec and back.args[0] == space
+
+    def search_twice(train, budget):
+        config = {"lr": 0.1, "momentum": 0.5}
+        first = train(config, budget)
+        config["lr"] = 0.01  # changed after the call: the record keeps what train was given
+        return first, train(config, 2 * budget)
+
+    reply = _driver.Kernel({"search": search_twice}).execute(Call("search", (back, 3)))
+    reply = _wire.loads(_wire.dumps(reply, opaque=True))
+    assert reply.recorded == {"train": [({"lr": 0.1, "momentum": 0.5}, 3), ({"lr": 0.01, "momentum": 0.5}, 6)]}
+    train = spec.build()  # the checker's own copy computes the same scores
+    assert reply.value == (train({"lr": 0.1, "momentum": 0.5}, 3), train({"lr": 0.01, "momentum": 0.5}, 6))
+    assert reply.value[1] == 0.0  # the centre of the bowl
+
+    def misnamed(train):
+        train({"learning_rate": 0.1}, 1)
+
+    reply = _driver.Kernel({"search": misnamed}).execute(Call("search", (back,)))
+    assert reply.error.type == "ValueError" and "expected a dict with the names ['lr', 'momentum']" in reply.error.message
+    assert reply.recorded == {"train": [({"learning_rate": 0.1}, 1)]}  # recorded also when the function raised
+    unrecorded = _driver.Kernel({"search": lambda train: train({"final": 1.0, "start": 2.0}, 4)}).execute(
+        Call("search", (checks.objective("power_law_curves"),)))
+    assert unrecorded.value == 1.5 and unrecorded.recorded is None
+    with pytest.raises(ValueError, match="invalid objective factory = 'nope'"):
+        checks.objective("nope")
+    with pytest.raises(ValueError, match="invalid objective factory = 'DigitsMLP'"):
+        checks.objective("DigitsMLP")
+
+
+def test_the_search_checkers_send_specs_and_read_the_recorded_calls():
+    """Exercise 8's searches run in the kernel on an objective spec; no closure crosses."""
+    from test_ex08_search import SPACE, make_search, successive_halving
+
+    spy = Spy()
+    with _driver.use_driver(spy):
+        checks.check_random_search(make_search(), SPACE)
+        checks.check_successive_halving(successive_halving)
+    train_arguments = [call.args[0] for call in spy.calls]
+    assert all(isinstance(a, ObjectiveSpec) and a.record == "train" for a in train_arguments)
+    assert {a.factory for a in train_arguments} == {"quadratic_bowl", "power_law_curves"}
+    assert all(reply.recorded and len(reply.recorded["train"]) > 0 for reply in spy.replies)
+    halving = [(c, r) for c, r in zip(spy.calls, spy.replies) if c.role == "student_halving"]
+    call, reply = halving[0]  # 27 configurations, budgets 1 to 27, factor 3
+    assert [budget for _, budget in reply.recorded["train"]] == [1] * 27 + [3] * 9 + [9] * 3 + [27]
 
 
 # --- hyperparameters are spaces -----------------------------------------------------------------
@@ -274,6 +327,23 @@ def test_check_distribution_names_what_is_wrong():
     _fails(r"of lr do not follow", checks.check_distribution,
            lambda rng: {"lr": float(rng.uniform(1e-4, 1e-1)), "batch_size": int(rng.choice([16, 32, 64]))},
            references.configuration, samples=1000)
+
+
+def test_check_distribution_holds_array_draws_to_the_reference_s_type_and_the_generator_given():
+    from mlcourse.checks.search import loguniform_reference
+
+    def correct(low, high, size, rng):
+        return np.exp(rng.uniform(np.log(low), np.log(high), size))
+
+    _fails(r"should return a NumPy array of shape \(3,\), but returned list of length 3",
+           checks.check_distribution, lambda low, high, size, rng: list(correct(low, high, size, rng)),
+           loguniform_reference, (1e-3, 1.0, 3), samples=200)
+    _fails("(?s)same draw.*for each of 200 generators.*generator of your own", checks.check_distribution,
+           lambda low, high, size, rng: correct(low, high, size, np.random.default_rng(0)),
+           loguniform_reference, (1e-3, 1.0, 3), samples=200)
+    _fails(r"draws \(entry \[1\]\) do not follow", checks.check_distribution,
+           lambda low, high, size, rng: np.r_[correct(low, high, 1, rng), rng.uniform(low, high, size - 1)],
+           loguniform_reference, (1e-3, 1.0, 3), samples=500)
 
 
 # --- what the student sees -------------------------------------------------------------------

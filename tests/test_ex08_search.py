@@ -1,8 +1,7 @@
 """Exercise 8 (random search, successive halving): its checkers pass correct code and name the usual mistakes."""
 
 import math
-import os
-import sys
+import re
 
 import numpy as np
 import pytest
@@ -10,8 +9,8 @@ import pytest
 from mlcourse import checks, search  # noqa: F401  (checks first: it captures trusted references)
 from mlcourse.checks import _integrity
 from mlcourse.checks import search as search_checks
+from mlcourse.checks.framework import Mistake
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPACE = {"lr": search.loguniform(1e-4, 1.0), "momentum": search.uniform(0.0, 0.99)}
 
 
@@ -62,7 +61,7 @@ def successive_halving(train, configs, min_budget, max_budget, factor):
 def halving_with(**mistake):
     """The checker's own student-style halving with one known mistake's hook."""
     def student(train, configs, min_budget, max_budget, factor):
-        return search_checks._halving(train, configs, min_budget, max_budget, factor, **mistake)
+        return search_checks.halving(train, configs, min_budget, max_budget, factor, **mistake)
     return student
 
 
@@ -73,15 +72,30 @@ def halving_total(total):
     return student
 
 
+# an instructor's own mistake: importable (top level of a module), as the checkers require
+def adds_the_factor(train, configs, min_budget, max_budget, factor):
+    return search_checks.halving(train, configs, min_budget, max_budget, factor, grow=lambda b, f: b + f)
+
+
+ADDS_THE_FACTOR = Mistake("the budget is multiplied, not increased, by the factor.", adds_the_factor)
+
+
+def square_root_sampler(low, high, size, rng):
+    return np.exp(np.sqrt(rng.uniform(0, 1, size)) * np.log(high / low)) * low
+
+
+OWN_HINT = Mistake("own hint", square_root_sampler)
+
+
 # --- correct code passes, visibly and with inputs drawn at grading time --------------------
 
 @pytest.mark.parametrize("seed", [0, None])
 def test_correct_implementations_pass(seed, capsys):
-    search_checks.check_loguniform_sampler(sample_loguniform, seed=seed)
-    search_checks.check_loguniform_sampler(sample_log10, seed=seed)
-    search_checks.check_random_search(make_search(), SPACE, seed=seed)
-    search_checks.check_successive_halving(successive_halving, seed=seed)
-    search_checks.check_successive_halving(halving_with(), seed=seed)
+    checks.check_loguniform_sampler(sample_loguniform, seed=seed)
+    checks.check_loguniform_sampler(sample_log10, seed=seed)
+    checks.check_random_search(make_search(), SPACE, seed=seed)
+    checks.check_successive_halving(successive_halving, seed=seed)
+    checks.check_successive_halving(halving_with(), seed=seed)
     assert capsys.readouterr().out.count("✔") == 5
 
 
@@ -113,7 +127,7 @@ def test_the_exercise_solution_matches_the_reference_on_the_chapter_example():
 ])
 def test_sampler_mistakes_are_named(student, words):
     with pytest.raises(AssertionError, match=words):
-        search_checks.check_loguniform_sampler(student)
+        checks.check_loguniform_sampler(student)
 
 
 @pytest.mark.parametrize("student, words", [
@@ -126,7 +140,7 @@ def test_sampler_mistakes_are_named(student, words):
 ])
 def test_random_search_mistakes_are_named(student, words):
     with pytest.raises(AssertionError, match=words):
-        search_checks.check_random_search(student, SPACE)
+        checks.check_random_search(student, SPACE)
 
 
 def test_random_search_must_call_train_once_per_trial_and_report_it():
@@ -137,13 +151,13 @@ def test_random_search_must_call_train_once_per_trial_and_report_it():
         return best, trials
 
     with pytest.raises(AssertionError, match="called train 2 times for n_trials = 1"):
-        search_checks.check_random_search(twice, SPACE)
+        checks.check_random_search(twice, SPACE)
 
     def no_trials(train, n_trials, rng):
         return make_search()(train, n_trials, rng)[0]
 
     with pytest.raises(AssertionError, match="should return a pair"):
-        search_checks.check_random_search(no_trials, SPACE)
+        checks.check_random_search(no_trials, SPACE)
 
 
 @pytest.mark.parametrize("student, words", [
@@ -162,55 +176,131 @@ def test_random_search_must_call_train_once_per_trial_and_report_it():
 ])
 def test_halving_mistakes_are_named(student, words):
     with pytest.raises(AssertionError, match=words):
-        search_checks.check_successive_halving(student)
+        checks.check_successive_halving(student)
 
 
 def test_every_known_halving_mistake_differs_from_the_reference_on_the_visible_cases():
     """A mistake that never shows on the visible cases could not be hinted at; each one does."""
     rng = np.random.default_rng(0)
+    spec = checks.objective(search_checks.CURVES)
     cases = [(search_checks._toy_configs(rng, n), low, high, factor)
              for n, low, high, factor in search_checks._halving_cases(rng, True)]
-    for hint, wrong in search_checks.HALVING_MISTAKES:
-        assert any(not search_checks._same_search(wrong(search_checks._curve, *args),
-                                                  search_checks._expected(*args)) for args in cases), hint
+    for mistake in search_checks.HALVING_MISTAKES:
+        differs = []
+        for args in cases:
+            wrong = search_checks._mistake_outcome(mistake, spec, *args)
+            expected = search_checks._reference_outcome(spec, *args)
+            differs.append(not (wrong.same_training(expected) and wrong.same_answer(expected)))
+        assert any(differs), mistake.hint
 
 
 def test_instructors_can_add_their_own_mistakes():
-    def halves_budget(train, configs, min_budget, max_budget, factor):
-        return search_checks._halving(train, configs, min_budget, max_budget, factor,
-                                      grow=lambda b, f: b + f)
-
-    mine = [("the budget is multiplied, not increased, by the factor.", halves_budget)]
     with pytest.raises(AssertionError, match="multiplied, not increased"):
-        search_checks.check_successive_halving(halves_budget, mistakes=mine)
+        checks.check_successive_halving(adds_the_factor, mistakes=[ADDS_THE_FACTOR])
     with pytest.raises(AssertionError, match="own hint"):
-        search_checks.check_loguniform_sampler(lambda low, high, size, rng: rng.uniform(low, high, size),
-                                               mistakes=[("own hint", lambda low, high, size, rng:
-                                                          rng.uniform(low, high, size))])
+        checks.check_loguniform_sampler(lambda low, high, size, rng: low * (high / low) ** np.sqrt(
+            rng.uniform(0, 1, size)), mistakes=[OWN_HINT])
+
+
+def test_a_mistake_from_the_notebook_is_refused_at_once():
+    """A mistake runs where the checker runs (under the oracle: the grader), so it travels by reference."""
+    with pytest.raises(TypeError, match="top level of an importable module"):
+        checks.check_successive_halving(successive_halving,
+                                        mistakes=[Mistake("no", lambda train, configs, *a: (0, [], 0))])
 
 
 def test_a_wrong_halving_without_a_known_mistake_still_says_where():
     def swaps_one(train, configs, min_budget, max_budget, factor):
+        """Trains a configuration that was cut instead of the best survivor, from the second rung on."""
+        def swapped(config, budget):
+            if budget > min_budget and config is survivor[0]:
+                config = outsider[0]
+            return train(config, budget)
+
+        first = {k: train(config, min_budget) for k, config in enumerate(configs)}
+        ranked = sorted(first, key=lambda k: (first[k], k))
+        survivor[:] = [configs[ranked[0]]]
+        outsider[:] = [configs[ranked[-1]]]
+        return successive_halving(lambda c, b: first[configs.index(c)] if b == min_budget else swapped(c, b),
+                                  configs, min_budget, max_budget, factor)
+
+    survivor, outsider = [], []
+    with pytest.raises(AssertionError, match="rung 1 \\(budget 3\\) trained the wrong configurations"):
+        checks.check_successive_halving(swaps_one)
+
+
+def test_a_history_that_is_not_what_was_trained_is_named():
+    """The rungs come from the recorded calls; the history must report them."""
+    def misreports(train, configs, min_budget, max_budget, factor):
         best, history, total = successive_halving(train, configs, min_budget, max_budget, factor)
         scores = history[1]["scores"]
         outsider = min(set(range(len(configs))) - set(scores))
         scores[outsider] = scores.pop(min(scores))
         return best, history, total
 
-    with pytest.raises(AssertionError, match="rung 1 \\(budget 3\\) trained the wrong configurations"):
-        search_checks.check_successive_halving(swaps_one)
+    def fakes(train, configs, min_budget, max_budget, factor):
+        return successive_halving(lambda config, budget: config["final"] + config["start"] / budget,
+                                  configs, min_budget, max_budget, factor)
+
+    with pytest.raises(AssertionError, match=re.escape("rung 1 (budget 3): history reports the configurations")):
+        checks.check_successive_halving(misreports)
+    with pytest.raises(AssertionError, match=re.escape("rungs trained, as (budget, configurations): expected "
+                                                       "[(1, 27), (3, 9), (9, 3), (27, 1)]")):
+        checks.check_successive_halving(fakes)
+
+
+def test_train_must_be_called_with_the_configurations_themselves():
+    def copies(train, configs, min_budget, max_budget, factor):
+        return successive_halving(train, [{**c, "final": c["final"] + 1} for c in configs],
+                                  min_budget, max_budget, factor)
+
+    with pytest.raises(AssertionError, match="which is not one of `configs`"):
+        checks.check_successive_halving(copies)
+
+
+def test_random_search_with_other_names_gets_train_s_own_message():
+    def misnamed(train, n_trials, rng):
+        config = {"learning_rate": 0.1, "momentum": 0.5}
+        return config, [(config, train(config, 1))]
+
+    with pytest.raises(AssertionError, match=r"misnamed raised ValueError: invalid config = .*'learning_rate'"
+                                             r".*expected a dict with the names \['lr', 'momentum'\]"):
+        checks.check_random_search(misnamed, SPACE)
+
+
+def test_a_sampler_must_draw_each_value_of_a_call():
+    def repeats(low, high, size, rng):
+        return np.full(size, sample_loguniform(low, high, 1, rng)[0])
+
+    with pytest.raises(AssertionError, match="the same value more than once in one call"):
+        checks.check_loguniform_sampler(repeats)
 
 
 def test_calling_the_reference_is_tampering():
     def borrowed_sampler(low, high, size, rng):
         return np.array(search.loguniform(low, high).sample(rng, size))
 
+    def borrowed_search(train, n_trials, rng):
+        configs = search.random(SPACE, n_trials, seed=rng)
+        trials = [(config, train(config, 1)) for config in configs]
+        return min(trials, key=lambda t: t[1])[0], trials
+
     def borrowed_halving(train, configs, min_budget, max_budget, factor):
         result = search.successive_halving(train, configs, min_budget, max_budget, factor=factor)
         history = [{"budget": t.budget, "scores": {}} for t in result.trials]
         return result.best.index, history, result.total_budget
 
-    with pytest.raises(_integrity.TamperingError):
-        search_checks.check_loguniform_sampler(borrowed_sampler)
-    with pytest.raises(_integrity.TamperingError):
-        search_checks.check_successive_halving(borrowed_halving)
+    with pytest.raises(_integrity.TamperingError, match="calls the reference implementation"):
+        checks.check_loguniform_sampler(borrowed_sampler)
+    with pytest.raises(_integrity.TamperingError, match="calls the reference implementation"):
+        checks.check_random_search(borrowed_search, SPACE)
+    with pytest.raises(_integrity.TamperingError, match="calls the reference implementation"):
+        checks.check_successive_halving(borrowed_halving)
+
+
+def test_the_checkers_are_public_generators_that_name_the_reference_under_test():
+    for name in ("check_loguniform_sampler", "check_random_search", "check_successive_halving"):
+        public = getattr(checks, name)
+        assert name in checks.__all__ and checks.REGISTRY[name] is public
+        assert search.objectives not in public.under_test
+        assert {search.spaces, search.samplers, search.halving} <= set(public.under_test)

@@ -90,3 +90,36 @@ def test_low_effective_dimension_depends_mostly_on_the_first_coordinate():
     assert share[0] > 0.99 and share[1] < 0.01
     with pytest.raises(ValueError, match="invalid u with shape"):
         f(np.zeros(3))
+
+
+def test_quadratic_bowl_is_the_squared_distance_in_the_space_s_unit_coordinates():
+    space = {"lr": search.loguniform(1e-4, 1.0), "momentum": search.uniform(0.0, 0.8)}
+    train = search.quadratic_bowl(space, {"lr": 1e-2, "momentum": 0.4})
+    assert train({"lr": 1e-2, "momentum": 0.4}, 1) == 0.0
+    # one decade of lr is a quarter of its range; 0.2 of momentum is a quarter of its range
+    assert math.isclose(train({"lr": 1e-1, "momentum": 0.4}, 1), 0.25 ** 2, rel_tol=1e-12)
+    assert math.isclose(train({"lr": 1e-3, "momentum": 0.6}, 5), 2 * 0.25 ** 2, rel_tol=1e-12)  # budget ignored
+    assert train({"lr": -1.0, "momentum": 0.4}, 1) == math.inf  # off the log scale
+    with pytest.raises(ValueError, match=r"invalid config = \{'lr': 0.1\}, expected a dict with the names "
+                                         r"\['lr', 'momentum'\]"):
+        train({"lr": 0.1}, 1)
+    with pytest.raises(ValueError, match=r"invalid config\['momentum'\] = 'high', expected a finite number"):
+        train({"lr": 0.1, "momentum": "high"}, 1)
+    with pytest.raises(TypeError, match=r"invalid space\['batch'\] = choice"):
+        search.quadratic_bowl({"batch": search.choice([16, 32])}, {"batch": 16})
+    with pytest.raises(ValueError, match=r"invalid centre\['lr'\] = 2.0, expected a number in \[0.0001, 1\]"):
+        search.quadratic_bowl(space, {"lr": 2.0, "momentum": 0.4})
+
+
+def test_power_law_curves_cross_so_that_the_early_ranking_can_be_wrong():
+    train = search.power_law_curves()
+    fast, late = {"final": 0.5, "start": 0.2}, {"final": 0.1, "start": 1.0}
+    assert train(fast, 1) == pytest.approx(0.7) and train(late, 1) == pytest.approx(1.1)
+    assert train(late, 27) < train(fast, 27)  # the late bloomer wins on the full budget
+    assert search.power_law_curves(exponent=2.0)(late, 2) == pytest.approx(0.1 + 1.0 / 4)
+    with pytest.raises(ValueError, match="invalid budget = 0, expected a number > 0"):
+        train(fast, 0)
+    with pytest.raises(ValueError, match=r"expected a dict with the names \['final', 'start'\]"):
+        train({"final": 0.5}, 1)
+    with pytest.raises(ValueError, match="invalid exponent = -1"):
+        search.power_law_curves(exponent=-1)

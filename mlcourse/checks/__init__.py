@@ -16,7 +16,9 @@ against got, and, when the difference matches a known mistake, a hint:
   gradient clipping and mini-batch SGD;
 * :func:`check_group_error_rates`, :func:`check_demographic_parity_difference`,
   :func:`check_equalized_odds_difference`, :func:`check_flip_rate`,
-  :func:`check_membership_advantage` — the audit metrics (:mod:`mlcourse.metrics`).
+  :func:`check_membership_advantage` — the audit metrics (:mod:`mlcourse.metrics`);
+* :func:`check_loguniform_sampler`, :func:`check_random_search`,
+  :func:`check_successive_halving` — sampling and searching (:mod:`mlcourse.search`).
 
 ``seed=0`` (visible tests) gives inputs a student can reproduce; ``seed=None`` (hidden
 tests) draws them at grading time. Hyperparameters are explicit spaces of
@@ -36,7 +38,9 @@ in place). It compares, and returns a one-line summary or raises CheckFailed.
 
 * A :class:`Call` holds inputs only: plain data, NumPy arrays, and **argument specs**
   that the kernel turns into objects (:func:`problem` — a problem or its gradient,
-  optionally recording every ``grad(theta, batch)`` call; an optimizer; an rng), or
+  optionally recording every ``grad(theta, batch)`` call; :func:`objective` — a
+  search's ``train(config, budget)``, optionally recording every call; an optimizer;
+  an rng), or
   :class:`Kept` — a value the kernel kept from an earlier call (a stateful rule's
   state, which never leaves the kernel).
 * The **driver** runs the generator: it sends each Call to the **kernel side**
@@ -73,7 +77,7 @@ import sys
 from ._compare import CheckFailed
 from ._driver import REGISTRY, checker
 from ._integrity import TamperingError
-from ._protocol import Call, Kept, Reply, problem
+from ._protocol import Call, Kept, Reply, objective, problem
 from .distributions import check_distribution
 from .functions import check_function
 from .loops import check_critical_lr, check_descent_loop, check_training_loop
@@ -84,7 +88,7 @@ from .mistakes import Mistake
 from .optim import check_update_rule
 from .schedules import check_schedule
 from .sgd import check_clip_by_norm, check_sgd_epoch, check_sgd_loop
-from . import search  # noqa: F401  exercise 8's in-process checkers (not yet generators; see its docstring)
+from .search import check_loguniform_sampler, check_random_search, check_successive_halving
 
 __all__ = [
     "check_function", "check_distribution", "check_loss", "check_update_rule", "check_schedule",
@@ -92,7 +96,8 @@ __all__ = [
     "check_clip_by_norm", "check_sgd_epoch", "check_sgd_loop",
     "check_group_error_rates", "check_demographic_parity_difference", "check_equalized_odds_difference",
     "check_flip_rate", "check_membership_advantage",
-    "Mistake", "problem", "CheckFailed", "TamperingError", "checker", "Call", "Kept", "Reply", "REGISTRY",
+    "check_loguniform_sampler", "check_random_search", "check_successive_halving",
+    "Mistake", "problem", "objective", "CheckFailed", "TamperingError", "checker", "Call", "Kept", "Reply", "REGISTRY",
 ]
 
 _integrity.seal(

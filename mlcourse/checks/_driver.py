@@ -32,6 +32,7 @@ import numpy as np
 from . import _integrity, _wire
 from ._compare import CheckFailed
 from ._protocol import SPECS, Call, Kept, ProblemSpec, Reply, StudentError, StudentFunction
+from ._protocol import ObjectiveSpec  # a search's train(config, budget), optionally recorded
 
 REGISTRY = {}  # checker name -> public function (its .generator is the checker itself)
 
@@ -191,6 +192,8 @@ class Kernel:
             if value.record is not None:
                 problem = _recording(problem, records.setdefault(value.record, []))
             return getattr(problem, value.part) if value.part else problem
+        if isinstance(value, ObjectiveSpec):
+            return value.build(None if value.record is None else records.setdefault(value.record, []))
         if isinstance(value, SPECS):
             return value.build()
         return value

@@ -17,7 +17,8 @@ GUIDE = os.path.join("guide", "instructors.md")
 ORDER = ["check_function", "check_distribution", "check_loss", "check_update_rule", "check_schedule",
          "check_descent_loop", "check_training_loop", "check_critical_lr", "check_clip_by_norm",
          "check_sgd_epoch", "check_sgd_loop", "check_group_error_rates", "check_demographic_parity_difference",
-         "check_equalized_odds_difference", "check_flip_rate", "check_membership_advantage"]
+         "check_equalized_odds_difference", "check_flip_rate", "check_membership_advantage",
+         "check_loguniform_sampler", "check_random_search", "check_successive_halving"]
 
 
 def _markdown(docstring):

@@ -17,6 +17,10 @@ spec                     what the student's function receives
                          back in :attr:`Reply.recorded`
 :class:`OptimizerSpec`   an optimizer of :mod:`mlcourse.optim`
 :class:`RngSpec`         ``np.random.default_rng(seed)``, optionally advanced
+:class:`ObjectiveSpec`   a search objective ``train(config, budget) -> score`` of
+                         :mod:`mlcourse.search.objectives`; optionally *recorded*: every
+                         ``train(config, budget)`` call is noted and sent back in
+                         :attr:`Reply.recorded`
 =======================  ====================================================================
 
 Specs name what to build, so the same :class:`Call` can be executed in the student's
@@ -195,7 +199,65 @@ class RngSpec(NamedTuple):
         return rng
 
 
-SPECS = (ProblemSpec, OptimizerSpec, RngSpec)
+class ObjectiveSpec(NamedTuple):
+    """``mlcourse.search.<factory>(*args, **kwargs)``: a search objective ``train(config,
+    budget) -> score`` (:mod:`mlcourse.search.objectives`), built where the student's code runs.
+
+    ``record="name"`` wraps it so that every call ``train(config, budget)`` is noted as
+    ``(config, budget)`` (a copy of the config as it was passed, before the objective
+    looks at it); the notes come back in ``Reply.recorded["name"]``, in the order of
+    the calls, also when the student's function raised.
+    """
+
+    factory: str
+    args: tuple = ()
+    kwargs: tuple = ()  # (name, value) pairs
+    record: str | None = None
+
+    def build(self, records=None):
+        """The objective; with ``records`` (a list), the recording one, which appends to it."""
+        from mlcourse.search import objectives
+
+        factory = getattr(objectives, self.factory, None) if self.factory in objectives.__all__ else None
+        if not callable(factory) or not self.factory[:1].islower():
+            raise ValueError(f"invalid objective factory = {self.factory!r}, expected a function of "
+                             "mlcourse.search.objectives (quadratic_bowl, power_law_curves, digits_mlp)")
+        train = factory(*self.args, **dict(self.kwargs))
+        return train if records is None else _recording_objective(train, records)
+
+    def recorded(self, name="train"):
+        """The same objective, with every ``train`` call recorded under ``name``."""
+        return self._replace(record=name)
+
+    @property
+    def label(self):
+        arguments = [_short(a) for a in self.args] + [f"{k}={_short(v)}" for k, v in self.kwargs]
+        return f"search.{self.factory}({', '.join(arguments)})"
+
+
+def _recording_objective(train, records):
+    """``train`` noting ``(config, budget)`` of every call in ``records``."""
+
+    def recorded_train(config, budget):
+        records.append((dict(config) if isinstance(config, dict) else config, budget))
+        return train(config, budget)
+
+    return recorded_train
+
+
+def objective(factory, *args, **kwargs):
+    """An :class:`ObjectiveSpec`: ``objective("power_law_curves")``,
+    ``objective("quadratic_bowl", space, centre).recorded("train")``.
+
+    Use it wherever a checker's case hands the student's search a ``train(config,
+    budget)``: the objective is built where the student's function runs, from its name.
+    """
+    spec = ObjectiveSpec(factory, tuple(args), tuple(kwargs.items()))
+    spec.build()  # fail now, where the checker runs, if it cannot be built
+    return spec
+
+
+SPECS = (ProblemSpec, OptimizerSpec, RngSpec, ObjectiveSpec)
 
 
 # --- helpers for checkers: ask, and blame the functions a function calls ---------------------

@@ -15,8 +15,14 @@ its draws follow the reference's distribution:
   1e-6 by default: a correct function fails about once in a million gradings, while
   the usual mistakes (uniform for log-uniform, a range one off) fail with thousands of
   draws at p-values far below that;
-* calling it twice with the same seed must give the same draw: it must use the
-  generator it is given, not ``np.random``'s global state.
+* calling it twice with the same seed must give the same draw, and different seeds
+  must not all give one draw: it must use the generator it is given, not
+  ``np.random``'s global state nor a generator of its own;
+* an array-valued reference fixes the type and shape of a draw (a list is not a
+  NumPy array).
+
+Other checkers reuse the statistical core, :func:`distribution_run` (exercise 8's
+``check_loguniform_sampler`` runs it on several ranges).
 
 ``seed=0`` (visible tests) makes every draw, and so the verdict, reproducible.
 """
@@ -101,6 +107,105 @@ def _agrees(got, want, alpha):
     return all(_p_value(got_columns[k], want_columns[k])[0] > alpha for k in got_columns)
 
 
+def _structure(name, draw, reference_draw, context):
+    """CheckFailed unless an array-valued reference's draw and the student's have one type and shape."""
+    if not isinstance(reference_draw, np.ndarray):
+        return
+    if isinstance(draw, np.ndarray) and draw.shape == reference_draw.shape:
+        return
+    kind = type(draw).__name__
+    if isinstance(draw, np.ndarray):
+        kind += f" of shape {draw.shape}"
+    elif isinstance(draw, (list, tuple)):
+        kind += f" of length {len(draw)}"
+    raise CheckFailed(f"{name} should return a NumPy array of shape {reference_draw.shape}, but returned "
+                      f"{kind}.\n  {context}")
+
+
+def _hint(got, known, arguments, rng, samples):
+    """The hint of the first mistake whose draws are indistinguishable from ``got``, or ""."""
+    for mistake in known:
+        wrong = [run_reference(mistake.wrong, *arguments, RngSpec(int(s))) for s in rng.integers(2**31, size=samples)]
+        if not any(w is None for w in wrong) and _agrees(got, wrong, 1e-3):
+            return f"\n  hint: {mistake.hint}"
+    return ""
+
+
+def _label(key):
+    if key == "value":
+        return ""
+    return f" (entry {key})" if key.startswith("[") else f" of {key}"
+
+
+def distribution_run(student_sampler, reference, arguments, rng, *, samples, alpha, mistakes, context,
+                     claim="do not follow the reference's distribution", describe=None, support=None):
+    """Sub-check: ``student_sampler(*arguments, rng)`` draws like ``reference`` (see
+    :func:`check_distribution`); returns the student's draws.
+
+    ``context`` ends every message (``"seed=0"``); ``claim`` says what a failed test
+    means (``"are not log-uniform on [0.001, 1)"``); ``describe(values)`` sums up one
+    coordinate's values for the message (default: median and 5–95 % range);
+    ``support=(low, high)``: every coordinate must lie in ``[low, high]``.
+    """
+    describe = describe or _summary
+    name = student_sampler.name
+    seeds = [int(s) for s in rng.integers(2**31, size=samples)]
+    got = []
+    for index, draw_seed in enumerate(seeds):
+        value = yield from ask(student_sampler(*arguments, RngSpec(draw_seed)),
+                               f"draw {index + 1} of {samples} (rng seed {draw_seed}, {context})")
+        got.append(value)
+    again = yield from ask(student_sampler(*arguments, RngSpec(seeds[0])), f"rng seed {seeds[0]} again")
+    if repr(_coordinates(again)) != repr(_coordinates(got[0])):
+        raise CheckFailed(f"{name} gave {show(got[0])} and then {show(again)} for the same "
+                          f"np.random.default_rng({seeds[0]}).\n  hint: draw with the rng you are given "
+                          "(rng.uniform, rng.integers, rng.choice...), never with np.random.* or random.*, "
+                          "so that a seed reproduces a run.")
+    want = _reference_draws(reference, arguments, rng, samples)
+    _structure(name, got[0], want[0], context)
+    got_columns, want_columns = _columns(got, name), _columns(want, "reference")
+    if set(got_columns) != set(want_columns):
+        raise CheckFailed(f"{name} returned draws like {show(got[0])}; the reference's look like "
+                          f"{show(want[0])} ({context}).")
+    if len({repr(_coordinates(v)) for v in got}) == 1 < len({repr(_coordinates(v)) for v in want}):
+        raise CheckFailed(f"{name} gave the same draw, {show(got[0])}, for each of {samples} generators with "
+                          f"different seeds ({context}).\n  hint: use the rng you are given; do not create a "
+                          "generator of your own (np.random.default_rng(0)) inside the function.")
+    known = list(mistakes)
+    level = alpha / max(1, len(want_columns))
+    for key, values in got_columns.items():
+        reference_values = want_columns[key]
+        label = _label(key)
+        distinct = {repr(v) for v in reference_values}
+        if support is not None:
+            low, high = support
+            outside = [v for v in values if not (_is_number(v) and low <= v <= high)]
+            if outside:
+                numbers_outside = [float(v) for v in outside if _is_number(v)]
+                span = (f": from {min(numbers_outside):.4g} to {max(numbers_outside):.4g}"
+                        if len(numbers_outside) == len(outside) else "")
+                raise CheckFailed(f"{name} drew {len(outside)} of {len(values)} values{label} outside "
+                                  f"[{low:g}, {high:g}){span} ({context})."
+                                  + _hint(got, known, arguments, rng, samples))
+        if len(distinct) <= _DISCRETE:
+            outside = [v for v in values if repr(v) not in distinct]
+        elif is_space(reference) and hasattr(reference, "low"):
+            outside = [v for v in values if not (_is_number(v) and reference.low <= v <= reference.high)]
+        else:
+            outside = []
+        if outside:
+            raise CheckFailed(f"{name} drew {show(outside[0])}{label}, a value the reference never draws "
+                              f"(it draws {_summary(reference_values)}; {context})."
+                              + _hint(got, known, arguments, rng, samples))
+        p, test = _p_value(values, reference_values)
+        if p <= level:
+            raise CheckFailed(f"{name}'s draws{label} {claim} ({test} test: p = {p:.2g} over {samples} draws "
+                              f"each, {context}).\n"
+                              f"  reference: {describe(reference_values)}\n  got:       {describe(values)}"
+                              + _hint(got, known, arguments, rng, samples))
+    return got
+
+
 @checker(students=("student_sampler",))
 def check_distribution(student_sampler, reference, arguments=(), *, samples=2000, seed=0, alpha=1e-6,
                        mistakes=()):
@@ -113,58 +218,18 @@ def check_distribution(student_sampler, reference, arguments=(), *, samples=2000
     times, the student's each time with a fresh ``np.random.default_rng`` built from a
     seed of the checker; each coordinate is tested (Kolmogorov–Smirnov, or chi-square
     for few distinct values) at a total false-alarm rate ``alpha``; a value the
-    reference never draws fails at once; two calls with one seed must agree (the
-    function must use its ``rng``). Recognised: the ``mistakes`` given (wrong samplers
-    of the same signature), when the student's draws pass the test against one.
+    reference never draws fails at once; two calls with one seed must agree and
+    different seeds must not all give one draw (the function must use its ``rng``); an
+    array-valued reference fixes the draws' type and shape. Recognised: the
+    ``mistakes`` given (wrong samplers of the same signature), when the student's draws
+    pass the test against one.
     """
     if not (callable(reference) or is_space(reference)):
         raise TypeError(f"invalid reference = {reference!r}, expected a sampler function or a space")
     arguments = tuple(arguments)
     known = check_mistakes(mistakes, ("student_sampler",))
     seed, rng = make_rng(seed)
-    name = student_sampler.name
-    seeds = [int(s) for s in rng.integers(2**31, size=samples)]
-    got = []
-    for index, draw_seed in enumerate(seeds):
-        value = yield from ask(student_sampler(*arguments, RngSpec(draw_seed)),
-                               f"draw {index + 1} of {samples} (rng seed {draw_seed}, seed={seed})")
-        got.append(value)
-    again = yield from ask(student_sampler(*arguments, RngSpec(seeds[0])), f"rng seed {seeds[0]} again")
-    if repr(_coordinates(again)) != repr(_coordinates(got[0])):
-        raise CheckFailed(f"{name} gave {show(got[0])} and then {show(again)} for the same "
-                          f"np.random.default_rng({seeds[0]}).\n  hint: draw with the rng you are given "
-                          "(rng.uniform, rng.integers, rng.choice...), never with np.random.* or random.*, "
-                          "so that a seed reproduces a run.")
-    want = _reference_draws(reference, arguments, rng, samples)
-    got_columns, want_columns = _columns(got, name), _columns(want, "reference")
-    if set(got_columns) != set(want_columns):
-        raise CheckFailed(f"{name} returned draws like {show(got[0])}; the reference's look like "
-                          f"{show(want[0])} (seed={seed}).")
-    level = alpha / max(1, len(want_columns))
-    for key, values in got_columns.items():
-        reference_values = want_columns[key]
-        label = "" if key == "value" else f" of {key}"
-        distinct = {repr(v) for v in reference_values}
-        if len(distinct) <= _DISCRETE:
-            outside = [v for v in values if repr(v) not in distinct]
-        elif is_space(reference) and hasattr(reference, "low"):
-            outside = [v for v in values if not (_is_number(v) and reference.low <= v <= reference.high)]
-        else:
-            outside = []
-        if outside:
-            raise CheckFailed(f"{name} drew {show(outside[0])}{label}, a value the reference never draws "
-                              f"(it draws {_summary(reference_values)}; seed={seed}).")
-        p, test = _p_value(values, reference_values)
-        if p <= level:
-            message = (f"{name}'s draws{label} do not follow the reference's distribution ({test} test: "
-                       f"p = {p:.2g} over {samples} draws each, seed={seed}).\n"
-                       f"  reference: {_summary(reference_values)}\n  got:       {_summary(values)}")
-            for mistake in known:
-                wrong = [run_reference(mistake.wrong, *arguments, RngSpec(int(s)))
-                         for s in rng.integers(2**31, size=samples)]
-                if None not in wrong and _agrees(got, wrong, 1e-3):
-                    message += f"\n  hint: {mistake.hint}"
-                    break
-            raise CheckFailed(message)
-    return (f"{name} draws like the reference: {samples} draws, every coordinate passes at a false-alarm "
-            f"rate of {alpha:g} (seed={seed})")
+    yield from distribution_run(student_sampler, reference, arguments, rng, samples=samples, alpha=alpha,
+                                mistakes=known, context=f"seed={seed}")
+    return (f"{student_sampler.name} draws like the reference: {samples} draws, every coordinate passes at a "
+            f"false-alarm rate of {alpha:g} (seed={seed})")

@@ -21,6 +21,7 @@ from ._draw import as_input, check_examples, check_space, draw, shown
 from ._driver import REGISTRY, InProcessDriver, Kernel, checker, current_driver, run_reference, use_driver
 from ._protocol import (Call, Kept, OptimizerSpec, ProblemSpec, Reply, RngSpec, StudentError, StudentFunction, ask,
                         ask_reply, blame_callees, problem)
+from ._protocol import ObjectiveSpec, objective
 from .mistakes import Mistake, check_mistakes, for_role
 
 __all__ = [
@@ -28,5 +29,6 @@ __all__ = [
     "Mistake", "check_mistakes", "for_role", "check_space", "draw", "shown", "check_examples", "as_input",
     "show", "short", "row", "number",
     "Call", "Reply", "Kept", "StudentError", "StudentFunction", "ProblemSpec", "OptimizerSpec", "RngSpec", "problem",
+    "ObjectiveSpec", "objective",
     "REGISTRY", "InProcessDriver", "Kernel", "current_driver", "use_driver",
 ]

@@ -9,6 +9,10 @@ r"""Objectives to search on: a real one (an MLP on the digits) and a synthetic o
 * :func:`low_effective_dimension`: :math:`f(u) = \sum_j w_j\, g(u_j)` on the unit
   cube with a few large weights: the kind of function on which Bergstra and Bengio
   (2012) showed random search beats grid search.
+* :func:`quadratic_bowl` and :func:`power_law_curves`: made-up ``train(config,
+  budget)`` objectives that cost nothing to evaluate, for testing a search (the
+  checkers of exercise 8 hand them to the student's random search and successive
+  halving): a bowl around a known best configuration, and learning curves that cross.
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ from typing import NamedTuple
 import numpy as np
 
 from mlcourse._checks import check_int, check_range
-from mlcourse.search.spaces import choice, integers, loguniform, uniform
+from mlcourse.search.spaces import choice, integers, is_space, loguniform, uniform
 
-__all__ = ["DigitsMLP", "Evaluation", "Cost", "digits_mlp", "low_effective_dimension"]
+__all__ = ["DigitsMLP", "Evaluation", "Cost", "digits_mlp", "low_effective_dimension", "quadratic_bowl",
+           "power_law_curves"]
 
 
 class Evaluation(NamedTuple):
@@ -264,3 +269,94 @@ def low_effective_dimension(weights=(1.0, 0.05)):
 
     f.effect, f.weights = effect, w
     return f
+
+
+def _config_values(config, names):
+    """``config``'s values for ``names``, as floats, or an error naming the config."""
+    if not isinstance(config, dict) or set(config) != set(names):
+        raise ValueError(f"invalid config = {config!r}, expected a dict with the names {sorted(names)}")
+    for name in names:
+        value = config[name]
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+            raise ValueError(f"invalid config[{name!r}] = {value!r}, expected a finite number")
+    return {name: float(config[name]) for name in names}
+
+
+def quadratic_bowl(space, centre):
+    r"""A made-up validation loss: a quadratic bowl around the configuration ``centre``.
+
+    .. math::
+        \text{score}(c) = \sum_k \big(u_k(c_k) - u_k(\text{centre}_k)\big)^2, \qquad
+        u_k(x) = \frac{x - \text{low}_k}{\text{high}_k - \text{low}_k}
+        \ \Big(\text{or } \frac{\log x - \log \text{low}_k}{\log \text{high}_k - \log \text{low}_k}
+        \text{ for a log-uniform } k\Big),
+
+    the squared distance in the coordinates in which the space is uniform (the unit
+    interval of each hyperparameter), so that every hyperparameter matters as much.
+
+    Args:
+        space: ``{name: uniform(low, high) or loguniform(low, high)}``.
+        centre: ``{name: value}``, the best configuration (score 0), inside the space.
+
+    Returns ``train(config, budget) -> score``, lower is better; the budget is ignored
+    (the bowl does not learn), and a config with other names than the space's is a
+    ValueError naming it. It costs nothing to evaluate: use it to test a search.
+    """
+    if not isinstance(space, dict) or not space:
+        raise TypeError(f"invalid space = {space!r}, expected a dict of uniform(...) or loguniform(...)")
+    scales = {}
+    for name, value in space.items():
+        if not (is_space(value) and hasattr(value, "log")):
+            raise TypeError(f"invalid space[{name!r}] = {value!r}, expected uniform(low, high) or "
+                            "loguniform(low, high)")
+        scale = math.log if value.log else float
+        scales[name] = (scale, scale(value.low), scale(value.high) - scale(value.low))
+    if not isinstance(centre, dict) or set(centre) != set(space):
+        raise ValueError(f"invalid centre = {centre!r}, expected a dict with the names {sorted(space)}")
+    for name, value in centre.items():
+        low, high = space[name].low, space[name].high
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low <= value <= high:
+            raise ValueError(f"invalid centre[{name!r}] = {value!r}, expected a number in [{low:g}, {high:g}]")
+
+    def unit(name, value):
+        scale, offset, width = scales[name]
+        return (scale(value) - offset) / width
+
+    middle = {name: unit(name, float(value)) for name, value in centre.items()}
+
+    def train(config, budget):
+        values = _config_values(config, scales)
+        if any(scales[name][0] is math.log and values[name] <= 0 for name in values):
+            return math.inf  # outside a log scale: as far as can be
+        return float(sum((unit(name, values[name]) - middle[name]) ** 2 for name in scales))
+
+    return train
+
+
+def power_law_curves(exponent=1.0):
+    r"""Made-up learning curves that cross: each configuration carries its own curve.
+
+    .. math::
+        \text{score}(c, b) = c_{\text{final}} + c_{\text{start}}\; b^{-\alpha},
+
+    the loss of configuration :math:`c` after budget :math:`b`: it falls from
+    :math:`c_{\text{final}} + c_{\text{start}}` at :math:`b = 1` towards
+    :math:`c_{\text{final}}`, with :math:`\alpha` = ``exponent`` > 0. A configuration
+    with a high ``start`` and a low ``final`` (a late bloomer) looks bad on a small
+    budget and wins on a large one: the bet that successive halving makes at each rung.
+
+    Returns ``train(config, budget) -> score`` for configurations ``{"final": f,
+    "start": s}`` (numbers) and budgets > 0; anything else is a ValueError naming it.
+    It costs nothing to evaluate: use it to test a search.
+    """
+    if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real) or not 0 < exponent < math.inf:
+        raise ValueError(f"invalid exponent = {exponent!r}, expected a number > 0")
+    alpha = float(exponent)
+
+    def train(config, budget):
+        values = _config_values(config, ("final", "start"))
+        if isinstance(budget, bool) or not isinstance(budget, numbers.Real) or not 0 < budget < math.inf:
+            raise ValueError(f"invalid budget = {budget!r}, expected a number > 0")
+        return values["final"] + values["start"] / float(budget) ** alpha
+
+    return train
