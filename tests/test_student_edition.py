@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -57,6 +58,12 @@ def test_no_solutions_folder_and_no_instructor_files(edition):
                    "mlcourse/__init__.py", "binder/postBuild", "exercises/ex01_losses/ex01_losses.ipynb",
                    "chapters/01_loss_functions.md", "guide/how-to-use.md"):
         assert needed in names, needed
+    # Binder runs binder/postBuild only if it is executable, in the folder and in the zip
+    assert os.access(edition / "binder" / "postBuild", os.X_OK)
+    with zipfile.ZipFile(edition.with_name(edition.name + ".zip")) as archive:
+        info = archive.getinfo(f"{edition.name}/binder/postBuild")
+        assert (info.external_attr >> 16) & 0o111
+        assert f"{edition.name}/README.md" in archive.namelist()
 
 
 def test_it_is_exactly_the_tracked_student_files(edition):
