@@ -144,8 +144,8 @@ def substitute_in_code(app: Sphinx, doctree: nodes.document) -> None:
             for spelling in ("{{ %s }}" % key, "{{%s}}" % key):
                 new = new.replace(spelling, value)
         if new != text:
-            replacement = block.copy()
-            replacement.children = [nodes.Text(new)]
+            replacement = block.copy()  # the same attributes (language, classes), no children
+            replacement += nodes.Text(new)
             block.replace_self(replacement)
 
 
