@@ -60,3 +60,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 clean:
 	rm -rf _build test-artifacts
+
+# The student edition (guide/instructors.md, "Two repositories"): the course without
+# solutions/, tests or grading configuration, to publish as the students' repository.
+#   make student-edition [STUDENT_EDITION=path/to/clone-of-the-student-repository]
+STUDENT_EDITION ?= _build/student-edition
+.PHONY: student-edition
+student-edition: $(STAMP)
+	$(BIN)/python -m mlcourse.student_edition $(STUDENT_EDITION) --zip
