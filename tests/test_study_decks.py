@@ -1,4 +1,4 @@
-"""The flashcard decks (decks/*.toml): every chapter has one, every card is well formed,
+"""The flashcard decks (mlcourse/study/decks/*.toml): every chapter has one, every card is well formed,
 every seed question of the study notes is answered by a card, and the exports read back."""
 
 from __future__ import annotations
@@ -26,13 +26,13 @@ CHAPTERS = [
 ]
 DECKS = load_decks()
 CARDS = [card for deck in DECKS for card in deck.cards]
-SEEDS = tomllib.loads((ROOT / "decks" / "seeds.toml").read_text(encoding="utf-8"))["seed"]
+SEEDS = tomllib.loads((ROOT / "mlcourse" / "study" / "decks" / "seeds.toml").read_text(encoding="utf-8"))["seed"]
 
 
 def test_every_chapter_has_a_deck():
     assert [deck.name for deck in DECKS] == CHAPTERS
     for page in sorted((ROOT / "chapters").glob("[0-9][0-9]_*.md")):
-        assert page.stem in CHAPTERS, f"{page.name} has no deck in decks/"
+        assert page.stem in CHAPTERS, f"{page.name} has no deck in mlcourse/study/decks/"
     for deck in DECKS:
         assert len(deck.cards) >= 15, f"{deck.name} has only {len(deck.cards)} cards"
         # Match mode needs terms; the glossary takes them from the decks too.
