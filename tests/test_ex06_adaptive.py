@@ -202,7 +202,7 @@ def test_the_test_cells_are_the_documented_ones():
 MLCOURSE = os.path.join(os.path.dirname(sys.executable), "mlcourse")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def graded(tmp_path_factory):
     folder = tmp_path_factory.mktemp("ex06_submissions")
     correct = {cell: solution_code(cell) for cell in TASKS}

@@ -77,7 +77,7 @@ CASES = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def graded(tmp_path_factory):
     folder = tmp_path_factory.mktemp("ex08_submissions")
     fixtures.build(os.path.join(ROOT, "exercises", ASSIGNMENT, f"{ASSIGNMENT}.ipynb"), folder, CASES)
