@@ -223,8 +223,8 @@ def check_update_rule(student_step, reference, hyperparameters, *, student_init=
     ``callee_reference`` (``optim.adam``), the changes to the hyperparameters it is
     called with, ``callee_hyperparameters`` (``{"weight_decay": 0.0}``; None leaves one
     out) and its ``callee_mistakes``; when the rule fails on a run, the callee is first
-    checked on that run (same start, gradients and hyperparameters, changed so) and
-    blamed, with its own hint, if it is wrong there. Under test: ``mlcourse.optim`` and
+    checked on a run like it (the same start and gradient stream, the hyperparameters
+    changed so) and blamed, with its own hint, if it is wrong there. Under test: ``mlcourse.optim`` and
     the training loop.
     """
     check_space(hyperparameters)
