@@ -156,7 +156,8 @@ def test_bad_callee_arguments_are_refused_naming_the_argument():
     from mlcourse import theory
 
     with pytest.raises(TypeError, match="invalid callee_reference = .* without callee"):
-        checks.check_function(search, reference.best_beta, reference.search_cases, callee_reference=theory.momentum_rate)
+        checks.check_function(search, reference.best_beta, reference.search_cases,
+                              callee_reference=theory.momentum_rate)
     with pytest.raises(TypeError, match="invalid callee_calls = None: with callee"):
         checks.check_function(search, reference.best_beta, reference.search_cases, callee=radius,
                               callee_reference=theory.momentum_rate)

@@ -308,7 +308,8 @@ def test_the_checkers_are_public_generators_that_name_the_reference_under_test()
 
 # --- a failure names the function that caused it: random_search calls sample_loguniform ----------
 
-SAMPLER_STUB = "def sample_loguniform(low, high, size, rng):\n    raise NotImplementedError('implement this function')\n"
+SAMPLER_STUB = ("def sample_loguniform(low, high, size, rng):\n"
+                "    raise NotImplementedError('implement this function')\n")
 OWN_DRAWS = '''
 def random_search(train, n_trials, rng):
     """Draws the logarithm itself: never calls sample_loguniform."""
