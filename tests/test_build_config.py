@@ -165,3 +165,35 @@ def test_make_lab_opens_markdown_chapters_as_notebooks_and_starts_as_root():
     assert "cp lab/overrides.json .venv/share/jupyter/lab/settings/overrides.json" in dry_run
     lab_line = next(line for line in dry_run.splitlines() if "jupyter lab" in line)
     assert ("--allow-root" in lab_line) == (os.geteuid() == 0)
+
+
+GROUPED = '''
+import os, time, pytest
+
+@pytest.fixture(scope="session")
+def batch():
+    time.sleep(0.5)
+    return os.getpid()
+
+@pytest.mark.xdist_group("batch")
+@pytest.mark.parametrize("i", range(4))
+def test_grouped(batch, i):
+    assert batch == os.getpid()
+    open(f"grouped-in-{os.getpid()}", "w").close()
+
+@pytest.mark.parametrize("i", range(4))
+def test_other(i):
+    time.sleep(0.3)
+'''
+
+
+def test_xdist_groups_keep_a_batch_on_one_worker(tmp_path):
+    """make test relies on `--dist loadgroup` to grade each batch once: the tests of a group
+    must run in one worker. (pytest 9.2 with pytest-xdist 3.8 silently split them.)"""
+    (tmp_path / "test_grouped.py").write_text(GROUPED)
+    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "2", "--dist",
+                          "loadgroup", "-q", str(tmp_path / "test_grouped.py")],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    workers = sorted(path.name for path in tmp_path.glob("grouped-in-*"))
+    assert len(workers) == 1, f"the group ran in {len(workers)} worker processes: {workers}"
