@@ -364,6 +364,31 @@ def run_job(job_path):
         json.dump(result, f)
 
 
+def _die_with_parent(poll=0.5):
+    """Stop this worker, and the kernel it runs, as soon as the process that started it is
+    gone: a Dask worker killed mid-grading (``kill -9``, a lost machine) must not leave a
+    grading and its kernel running, nor a half-written result, while the submission is
+    graded again elsewhere."""
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(poll)
+        try:
+            import psutil  # comes with ipykernel
+
+            for child in psutil.Process().children(recursive=True):
+                child.kill()
+        except Exception:
+            pass
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def serve():
     """Grade jobs named one per line on stdin, answering ``done`` on the real stdout.
 
@@ -371,6 +396,7 @@ def serve():
     every submission; each job still gets a fresh course directory and gradebook.
     Anything else printed goes to stderr, so it cannot garble the protocol.
     """
+    _die_with_parent()
     answers = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
     for line in sys.stdin:
