@@ -49,7 +49,9 @@ TASKS_PER_THREAD = 4  # submissions in flight per worker thread
 class Cluster:
     """A connection to a Dask scheduler, for one ``mlcourse grade`` run."""
 
-    def __init__(self, address, sandboxed=True, connect_timeout=CONNECT_TIMEOUT, worker_wait=WORKER_WAIT):
+    def __init__(self, address, sandboxed=True, connect_timeout=None, worker_wait=None):
+        connect_timeout = CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
+        worker_wait = WORKER_WAIT if worker_wait is None else worker_wait
         try:
             from distributed import Client
         except ImportError:
