@@ -284,7 +284,7 @@ def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048
             graded = _grade_locally(pending, context, workers, work)
         else:
             graded = cluster.grade(pending, context, os.path.join(cache_dir, os.path.basename(template)),
-                                   os.path.dirname(oracle_files["script"]), bar)
+                                   os.path.dirname(oracle_files["script"]))
         for (submission, digest, cached), record in graded:
             result = store(record, submission, digest, assignment, out, cached)
             if result["student"] in results:  # never: each student is one task; a guard, not a merge
@@ -423,7 +423,7 @@ class Progress:
     submissions per second (tqdm's rate), and the last one graded."""
 
     def __init__(self, total, assignment, show=True, where=None):
-        self.failed, self.retried, self.where = 0, 0, where
+        self.failed = 0
         self.bar = None
         if show and total:
             from tqdm import tqdm
@@ -431,16 +431,10 @@ class Progress:
             self.bar = tqdm(total=total, desc=f"grading {assignment}" + (f" on {where}" if where else ""),
                             unit="submission")
 
-    def retry(self, count=1):
-        """Submissions sent to another worker because theirs died (cluster runs)."""
-        self.retried += count
-
     def update(self, result):
         self.failed += "grader_error" in result["status"]
         if self.bar:
-            parts = [f"grader errors {self.failed}"] + ([f"regraded elsewhere {self.retried}"] if self.retried else [])
-            parts.append(f"{result['student']}: {'+'.join(result['status'])}")
-            self.bar.set_postfix_str(", ".join(parts))
+            self.bar.set_postfix_str(f"grader errors {self.failed}, {result['student']}: {'+'.join(result['status'])}")
             self.bar.update()
 
     def close(self):

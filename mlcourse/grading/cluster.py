@@ -69,10 +69,19 @@ class Cluster:
                       file=sys.stderr)
                 self.client.wait_for_workers(1, timeout=worker_wait)
             found = self.client.run(_sandbox_here, sandboxed)
+            sources = self.client.run(batch._source_digest)
         except Exception as error:
             self.client.close()
             raise ValueError(f"invalid --scheduler = {address!r}: the cluster has no worker to grade with "
                              f"({type(error).__name__}: {error})") from None
+        ours = batch._source_digest()
+        other = sorted(worker for worker, digest in sources.items() if digest != ours)
+        if other:  # their grader, checkers and kernel library would not be the ones the results are cached for
+            self.client.close()
+            raise ValueError(f"invalid --scheduler = {address!r}: {len(other)} of its {len(sources)} workers "
+                             f"({', '.join(other[:3])}{', ...' if len(other) > 3 else ''}) run another version of "
+                             "mlcourse than this machine; start them in the course's environment, at the same "
+                             "commit (guide/instructors.md, 'Grading on a cluster')")
         without = sorted(worker for worker, (bwrap, _) in found.items() if bwrap is None)
         self.sandbox_state = "unsandboxed" if without else "sandbox"
         if without:
@@ -85,7 +94,7 @@ class Cluster:
     def describe(self):
         return f"{self.address} ({len(self.client.scheduler_info()['workers'])} workers)"
 
-    def grade(self, pending, context, template, oracle, progress=None):
+    def grade(self, pending, context, template, oracle):
         """Yield ``(item, record)`` for each ``(submission, digest, cache file)`` of
         ``pending``, graded by the cluster's workers; ``template`` and ``oracle`` are the
         assignment's folders that :func:`pack` ships to them."""
