@@ -30,8 +30,8 @@ distributed = pytest.importorskip("distributed")  # in .[dev] and .[cluster]: pr
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MLCOURSE = os.path.join(os.path.dirname(sys.executable), "mlcourse")
 LIMITS = ["--timeout", "15", "--notebook-timeout", "30", "--memory", "1200"]
-STUDENTS = ["correct", "mse_grad_no_factor_2", "ce_grad_no_onehot", "calls_reference", "kernel_crash",
-            "edits_test_cell"]
+# a full score, a named mistake, a tampered one, a dead kernel (+ an invalid notebook and a zip, add_broken)
+STUDENTS = ["correct", "mse_grad_no_factor_2", "calls_reference", "kernel_crash"]
 ASSIGNMENT = "ex01_losses"
 # one pytest worker grades these batches (pytest -n auto --dist loadgroup), as in test_grading_batch
 pytestmark = pytest.mark.xdist_group("cluster_grading")

@@ -16,6 +16,10 @@
    ``mlcourse`` (the references under test removed) are made once, with the template.
    Where bubblewrap cannot run, grading goes on without it and every row is marked
    ``unsandboxed``.
+   One function grades one submission, :func:`grade_submission` (files in as bytes,
+   a record out); the local pool calls it in a slot, and with ``scheduler`` each
+   submission is a Dask task that calls it on a cluster's worker (:mod:`.cluster`);
+   :func:`store` writes each record the same way, wherever it was graded.
 3. Results are cached by content hash in ``OUT/.cache``: a rerun grades only new or
    changed submissions and those whose grading failed (``grader_error``).
 4. ``OUT`` receives ``grades.csv``, ``feedback/<student>/*.html``, ``summary.png``,
@@ -283,8 +287,7 @@ def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048
                                                                                             "matplotlib"))))
             graded = _grade_locally(pending, context, workers, work)
         else:
-            graded = cluster.grade(pending, context, os.path.join(cache_dir, os.path.basename(template)),
-                                   os.path.dirname(oracle_files["script"]))
+            graded = cluster.grade(pending, context, template, os.path.dirname(oracle_files["script"]))
         for (submission, digest, cached), record in graded:
             result = store(record, submission, digest, assignment, out, cached)
             if result["student"] in results:  # never: each student is one task; a guard, not a merge
