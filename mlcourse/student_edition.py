@@ -46,7 +46,7 @@ from pathlib import Path
 # Top-level entries of the instructors' repository, by who gets them.
 STUDENT = {
     ".gitignore", "LICENSE", "Makefile", "README.md", "_config.yml", "_toc.yml", "_static",
-    "binder", "chapters", "decks", "exercises", "guide", "index.md", "lab", "mlcourse",
+    "binder", "chapters", "exercises", "guide", "index.md", "lab", "mlcourse",
     "pyproject.toml", "references.bib",
 }
 INSTRUCTOR = {
@@ -111,9 +111,8 @@ MIT (see `LICENSE`).
 README_ROWS = {
     "chapters": "one MyST Markdown notebook per chapter (JupyterLab opens them as notebooks)",
     "exercises": "the exercises, one folder each, as they are handed out",
-    "mlcourse": "the course's reference package: every formula of the course, once",
+    "mlcourse": "the course's reference package: every formula of the course, once (and the flashcard decks)",
     "guide": "how to use the course, the instructors' guide, the bibliography",
-    "decks": "the flashcards of the study page",
     "lab": "the settings of `make lab`'s JupyterLab",
     "binder": "what Binder installs when you launch a page there",
     "index.md": "the website's landing page",

@@ -56,7 +56,7 @@ def test_stops_when_the_smoothed_loss_exceeds_stop_factor_times_its_minimum():
 
 def test_on_a_quadratic_the_loss_turns_up_past_two_over_lambda_max():
     diabetes = problems.linear_regression("diabetes")
-    lam_max = np.linalg.eigvalsh(diabetes.hessian())[-1]
+    lam_max = np.linalg.eigvalsh(diabetes.hessian(diabetes.theta0))[-1]
     theta0 = diabetes.theta0.copy()
     result = range_test(gradient_descent_on(diabetes), theta0, min_lr=1e-4, max_lr=10.0, steps=200)
     np.testing.assert_array_equal(theta0, diabetes.theta0)  # the start is not modified

@@ -1,4 +1,4 @@
-"""The flashcard decks (decks/*.toml): every chapter has one, every card is well formed,
+"""The flashcard decks (mlcourse/study/decks/*.toml): every chapter has one, every card is well formed,
 every seed question of the study notes is answered by a card, and the exports read back."""
 
 from __future__ import annotations
@@ -26,17 +26,56 @@ CHAPTERS = [
 ]
 DECKS = load_decks()
 CARDS = [card for deck in DECKS for card in deck.cards]
-SEEDS = tomllib.loads((ROOT / "decks" / "seeds.toml").read_text(encoding="utf-8"))["seed"]
+SEEDS = tomllib.loads((ROOT / "mlcourse" / "study" / "decks" / "seeds.toml").read_text(encoding="utf-8"))["seed"]
 
 
 def test_every_chapter_has_a_deck():
     assert [deck.name for deck in DECKS] == CHAPTERS
     for page in sorted((ROOT / "chapters").glob("[0-9][0-9]_*.md")):
-        assert page.stem in CHAPTERS, f"{page.name} has no deck in decks/"
+        assert page.stem in CHAPTERS, f"{page.name} has no deck in mlcourse/study/decks/"
     for deck in DECKS:
         assert len(deck.cards) >= 15, f"{deck.name} has only {len(deck.cards)} cards"
         # Match mode needs terms; the glossary takes them from the decks too.
         assert sum(card.term is not None for card in deck.cards) >= 5, deck.name
+
+
+OVERVIEW_TABS = ["In short", "Standard", "In depth"]
+OVERVIEW = re.compile(r"^::::\{tab-set\}\n(.*?)^::::$", re.M | re.S)
+MEMORY_AIDS = re.compile(r"^```\{admonition\} Memory aids?\b[^\n]*\n(:class: [^\n]*)$", re.M)
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_chapter_opens_with_its_overview_and_shows_its_deck_after_the_self_check(name):
+    """Every chapter follows chapters 1-3 (CONTRIBUTING, "How to write a chapter"): the
+    three-level overview that "Listen" reads aloud, in tabs before the first section; its
+    memory aids, if any, right after it; and a "Flashcards" section after the self-check
+    whose cell shows the chapter's deck, in JupyterLab as on the website."""
+    text = (ROOT / "chapters" / f"{name}.md").read_text(encoding="utf-8")
+    parts = re.split(r"^## (.+)$", text, flags=re.M)
+    opening, titles, bodies = parts[0], parts[1::2], parts[2::2]
+    # the overview: one tab set in colon fences (the form tests/lab's MyST check reads),
+    # before the first section, with the three levels in order
+    assert text.count("{tab-item} In short") == 1, f"{name}: one overview, whose first tab is 'In short'"
+    overview = OVERVIEW.search(opening)
+    assert overview, f"{name}: no ::::{{tab-set}} before the first section"
+    items = re.split(r"^:::\{tab-item\} (.+)$", overview.group(1), flags=re.M)
+    assert items[1::2] == OVERVIEW_TABS, f"{name}: the overview's tabs are {items[1::2]}"
+    levels = [" ".join(body.replace(":::", "").split()) for body in items[2::2]]
+    assert all(levels), f"{name}: an empty tab in the overview"
+    assert len(levels[0]) < min(len(levels[1]), len(levels[2])), f"{name}: 'In short' is not the shortest level"
+    # memory aids where a mnemonic helps: a tip right after the overview
+    aids = MEMORY_AIDS.search(text)
+    if aids:
+        between = text[overview.end():aids.start()]
+        assert between.strip() == "", f"{name}: the memory aids should follow the overview directly"
+        assert aids.group(1) == ":class: tip", f"{name}: the memory aids are a tip box"
+    # the deck: its own section right after the self-check, one cell showing this chapter's deck
+    assert "Self-check" in titles, f"{name}: no Self-check section"
+    after = titles.index("Self-check") + 1
+    assert titles[after:after + 1] == ["Flashcards"], f"{name}: 'Flashcards' should follow 'Self-check'"
+    cell = f"```{{code-cell}} ipython3\nfrom mlcourse import study\n\nstudy.flashcards({int(name[:2])})\n```"
+    assert cell in bodies[after], f"{name}: the Flashcards section has no cell study.flashcards({int(name[:2])})"
+    assert text.count("study.flashcards(") == 1, f"{name}: the deck is shown more than once"
 
 
 def test_card_ids_are_unique_across_the_course_and_terms_are_unique():

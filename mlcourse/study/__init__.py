@@ -1,6 +1,6 @@
 """Flashcards of the course: decks, study modes, spaced review and exports.
 
-One deck per chapter lives in ``decks/NN_slug.toml`` (the chapter's own file stem),
+One deck per chapter lives in ``mlcourse/study/decks/NN_slug.toml`` (the chapter's own file stem),
 the single source of the flashcards on the chapter's page, on the study page, in
 JupyterLab, and of the Anki and Quizlet exports. A deck is TOML::
 

@@ -1,4 +1,4 @@
-"""Reading and checking the deck files (``decks/NN_slug.toml``)."""
+"""Reading and checking the deck files (``mlcourse/study/decks/NN_slug.toml``)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# The repository's decks/ folder (mlcourse is installed editable from the repository).
-DECKS_DIR = Path(__file__).resolve().parents[2] / "decks"
+# The decks ship inside the package (the website's wheel carries them to a student's
+# environment, where a chapter notebook's flashcards cell reads them).
+DECKS_DIR = Path(__file__).resolve().parent / "decks"
 
 DECK_FILE = re.compile(r"^(?P<number>\d\d)_(?P<slug>[a-z0-9_]+)\.toml$")
 CARD_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -59,7 +60,7 @@ class Card:
 
 @dataclass(frozen=True)
 class Deck:
-    """The flashcards of one chapter, read from ``decks/<chapter file stem>.toml``."""
+    """The flashcards of one chapter, read from ``mlcourse/study/decks/<chapter file stem>.toml``."""
 
     name: str  # file stem, the same as the chapter's: "04_momentum"
     title: str

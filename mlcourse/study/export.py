@@ -1,6 +1,6 @@
 """Exports of the decks: Anki packages and tab-separated files that Quizlet imports.
 
-Both are generated from the deck files (``decks/*.toml``) when the website is built
+Both are generated from the deck files (``mlcourse/study/decks/*.toml``) when the website is built
 (``mlcourse.sphinxext.study`` writes them to ``_build/html/decks/``), one per deck and
 one for the whole course:
 

@@ -84,9 +84,11 @@ def open_page(browser, server):
     contexts = []
     local_host = urlsplit(server).netloc
 
-    def open_(path: str, *, width: int = 1280, height: int = 900):
+    def open_(path: str, *, width: int = 1280, height: int = 900, init_script: str | None = None):
         context = browser.new_context(viewport={"width": width, "height": height})
         contexts.append(context)
+        if init_script is not None:
+            context.add_init_script(init_script)
         log = PageLog()
 
         def route(route):

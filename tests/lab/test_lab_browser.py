@@ -1,7 +1,7 @@
 """`make lab`'s JupyterLab in Chromium, as a student and as an instructor.
 
 A student opens a chapter (MyST rendered: a self-check question shown with its answer
-hidden, tabs, boxes, math), runs the top of chapter 1 (its glued numbers appear in the
+hidden, tabs, boxes, math) and runs its flashcards cell (the deck shows), runs the top of chapter 1 (its glued numbers appear in the
 prose, the same as on the website, and its slider figure is live), opens exercise 2 and writes a wrong-sign step (the test
 cell's output starts with the failure and gives the sign hint), and sees none of
 nbgrader's instructor tools. An instructor opens Formgrader and sees every assignment.
@@ -96,6 +96,31 @@ def test_chapter_renders_its_myst(student, chapter):
                                   arg=second.element_handle(), timeout=UI_TIMEOUT_MS)
     assert notebook.locator(".myst .katex").count() > 0
     screenshot(student, "chapter-" + chapter.split("/")[-1].removesuffix(".md"))
+    assert student.errors == []
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_flashcards_cell_shows_its_deck(student, chapter):
+    """The chapter's cell `study.flashcards(N)`, run, shows the chapter's deck in the
+    notebook (the component with its scripts inline): every card, and the first one flips."""
+    from mlcourse.study import load_deck
+
+    name = chapter.split("/")[-1]
+    deck = load_deck(int(name[:2]))
+    open_file(student, chapter)
+    wait_for_notebook(student, name)
+    flashcards = cell(student, f"study.flashcards({deck.number})")
+    flashcards.evaluate("e => e.scrollIntoView({block: 'center'})")
+    run_cell(student, flashcards)
+    component = flashcards.locator(".mlcourse-study[data-ready='true']")
+    component.wait_for(timeout=RUN_TIMEOUT_MS)
+    assert component.locator(".mls-card").count() == len(deck.cards)
+    card = component.locator(".mls-flashcard")
+    assert card.get_attribute("data-id") == deck.cards[0].uid
+    card.click()
+    assert card.get_attribute("aria-pressed") == "true"
+    card.evaluate("e => e.scrollIntoView({block: 'center'})")
+    screenshot(student, "chapter-flashcards-" + name.removesuffix(".md"))
     assert student.errors == []
 
 

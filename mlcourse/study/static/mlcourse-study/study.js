@@ -666,11 +666,13 @@
   Study.prototype.show_test = function () {
     var self = this;
     var cards = shuffled(this.pool(), this.random).slice(0, TEST_SIZE);
-    var typedCount = 0;
-    var questions = cards.map(function (card, index) {
+    // Every other card that can be answered by typing (the first of them included) is a
+    // typed question, so a set with any such card mixes both kinds.
+    var typeable = 0;
+    var questions = cards.map(function (card) {
       var canType = card.answers.length > 0 || !!card.term;
-      var typed = canType && typedCount < Math.ceil(cards.length / 2) && index % 2 === 1;
-      if (typed) typedCount += 1;
+      var typed = canType && typeable % 2 === 0;
+      if (canType) typeable += 1;
       return { card: card, kind: typed ? "typed" : "mc", options: typed ? null : self.choices(card) };
     });
     var form = el("form", { className: "mls-test", novalidate: true });
