@@ -169,6 +169,10 @@ def _configure(job):
     config.ExecutePreprocessor.timeout = job["timeout"]
     config.GuardedExecute.max_output_bytes = job["max_output_bytes"]
     config.GuardedExecute.notebook_timeout = job["notebook_timeout"]
+    # Once the last cell has replied, the kernel is of no use: kill it rather than ask it to
+    # shut down and wait for it (a few tenths of a second per submission). Its sandbox, and
+    # every process in it, goes with it.
+    config.GuardedExecute.shutdown_kernel = "immediate"
     # Kernels talk over Unix sockets in this job's own folder: no TCP port that two
     # workers could both pick (the classic parallel-grading collision).
     config.KernelManager.transport = "ipc"
