@@ -72,3 +72,43 @@ def student_source(function, name):
     """The source of ``function`` (top level of a module), renamed to ``name``."""
     source = inspect.getsource(function)
     return re.sub(rf"^def {function.__name__}\(", f"def {name}(", source, count=1, flags=re.M)
+
+
+@contextlib.contextmanager
+def oracle(assignment):
+    """The grader's oracle for the assignment's source notebook, as ``mlcourse grade`` runs it
+    (its script read from the test cells, the instructor's modules trusted), without kernels:
+    yields ``run(grade_id, glob)``, which runs a test cell with the oracle's driver in this
+    process (the student's functions stay here, handed to the checkers as handles) and
+    returns the oracle's recorded ``(verdict, text)`` for the cell."""
+    import shutil
+    import tempfile
+
+    from mlcourse.checks import _driver
+    from mlcourse.checks._client import OracleDriver
+    from mlcourse.grading.oracle import Oracle
+    from mlcourse.grading.script import assignment_modules, read_script, trusted_modules, trusted_reference
+
+    source = folder(assignment)
+    script = read_script(nbformat.read(os.path.join(source, f"{assignment}.ipynb"), as_version=4), source)
+    directory = tempfile.mkdtemp(prefix="oracle", dir="/tmp")  # a Unix socket's path must be short
+    served = Oracle(os.path.join(directory, "oracle.sock"), {assignment: script["cells"]},
+                    trusted_reference(assignment_modules(source)))
+
+    def run(grade_id, glob):
+        served.begin_cell(assignment, grade_id, "test", f"test cell {grade_id}")
+        try:
+            with _driver.use_driver(OracleDriver(served.path)):
+                run_cell(assignment, grade_id, glob)
+        except AssertionError:
+            pass  # the verdict is the oracle's record, read below
+        finally:
+            served.end_cell()
+        return served.outcome(assignment, grade_id)
+
+    try:
+        with trusted_modules(source):
+            yield run
+    finally:
+        served.close()
+        shutil.rmtree(directory, ignore_errors=True)

@@ -94,7 +94,7 @@ HIDDEN_TEST = ('"""Check step on learning rates and gradients drawn at grading t
                "pass  # hidden tests run when your notebook is graded")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def course(tmp_path_factory):
     """A copy of the course with ex99_step added by the recipe, released."""
     course = tmp_path_factory.mktemp("course") / "mlcourse"

@@ -197,12 +197,102 @@ def test_the_test_cells_are_the_documented_ones():
         assert "NotImplementedError" in released[cell].source
 
 
+# --- a failure names the function that caused it: adamw_update calls adam_update -----------------
+
+ADAM_STUB = ("def adam_update(params, grads, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):\n"
+             "    raise NotImplementedError('implement this function')\n")
+OWN_ADAM = replaced("adamw_solution",  # an AdamW that writes Adam's step itself, never calling adam_update
+                    "decayed = params * (1 - lr * weight_decay)\n"
+                    "    return adam_update(decayed, grads, state, lr=lr, betas=betas, eps=eps)",
+                    "beta1, beta2 = betas\n    t = state['step'] + 1\n"
+                    "    m = beta1 * state['exp_avg'] + (1 - beta1) * grads\n"
+                    "    v = beta2 * state['exp_avg_sq'] + (1 - beta2) * grads * grads\n"
+                    "    decayed = params * (1 - lr * weight_decay)\n"
+                    "    step = lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)\n"
+                    "    return decayed - step, {'step': t, 'exp_avg': m, 'exp_avg_sq': v}")
+# Adam's mistakes that also break AdamW (AdamW calls Adam with weight_decay = 0, so Adam's own
+# handling of weight decay does not matter there)
+BREAK_ADAMW = ["adam_no_bias_correction", "adam_t_from_zero", "adam_eps_inside_root", "adam_state_in_place"]
+
+
+def _adamw_message(namespace, cell="test_adamw"):
+    with pytest.raises(checks.CheckFailed) as info:
+        run_test_cell(cell, namespace)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("cell", ["test_adamw", "test_adamw_hidden"])
+def test_a_stub_adam_is_named_by_its_own_name_in_adamw_s_test(cell):
+    message = _adamw_message(student_namespace({"adam_solution": solution_code("adam_solution").split(
+        "\n\n\ndef adam_update")[0] + "\n\n\n" + ADAM_STUB}), cell)
+    assert message.startswith("adam_update is not implemented yet")
+    assert "adamw_update is not implemented" not in message
+
+
+@pytest.mark.parametrize("cell", ["test_adamw", "test_adamw_hidden"])
+@pytest.mark.parametrize("mistake", BREAK_ADAMW)
+def test_a_wrong_adam_is_blamed_in_adamw_s_test_with_its_hint(mistake, cell):
+    replacements, hint = MISTAKES[mistake]
+    message = _adamw_message(student_namespace(replacements), cell)
+    assert message.startswith("adamw_update fails because of adam_update, which it calls:")
+    assert hint in message and "as adamw_update calls it in its run" in message
+    assert "Fix adam_update first" in message
+
+
+@pytest.mark.parametrize("mistake", ["adamw_as_l2", "adamw_decay_after_the_step", "adamw_decay_without_lr"])
+def test_adamw_s_own_mistakes_keep_their_own_hints(mistake):
+    replacements, hint = MISTAKES[mistake]
+    message = _adamw_message(student_namespace(replacements))
+    assert message.startswith("adamw_update gives the wrong value") and hint in message
+    assert "fails because of" not in message
+
+
+def test_a_wrong_adam_that_adamw_does_not_call_is_not_blamed(capsys):
+    replacements, _ = MISTAKES["adam_no_bias_correction"]
+    run_test_cell("test_adamw", student_namespace({**replacements, **OWN_ADAM}))
+    assert "✔ adamw_update matches" in capsys.readouterr().out
+
+
+def test_adam_s_weight_decay_mistake_does_not_break_adamw(capsys):
+    """AdamW calls Adam with weight_decay = 0: Adam's L2 handling is not AdamW's concern."""
+    replacements, _ = MISTAKES["adam_decoupled_decay"]
+    run_test_cell("test_adamw", student_namespace(replacements))
+    assert "✔ adamw_update matches" in capsys.readouterr().out
+
+
+def test_attribution_works_over_the_wire_as_under_the_oracle():
+    """The callee's arguments travel as JSON, and the callee is a handle like the rule itself."""
+    from mlcourse.checks import _driver
+
+    replacements, hint = MISTAKES["adam_no_bias_correction"]
+    namespace = student_namespace(replacements)
+    local = _adamw_message(namespace)
+    with _driver.use_driver(_driver.InProcessDriver(wire=True)):
+        assert _adamw_message(namespace) == local
+
+
+def test_bad_callee_arguments_are_refused_naming_the_argument():
+    from mlcourse import optim
+    from mlcourse.search import loguniform
+
+    namespace = student_namespace()
+    adamw, adam, init = namespace["adamw_update"], namespace["adam_update"], namespace["adam_init"]
+    space = {"lr": loguniform(1e-3, 0.1)}
+    with pytest.raises(TypeError, match="invalid callee_reference = .* without callee"):
+        checks.check_update_rule(adamw, optim.adamw, space, student_init=init, callee_reference=optim.adam)
+    with pytest.raises(TypeError, match="invalid callee_reference = None, expected a factory of mlcourse.optim"):
+        checks.check_update_rule(adamw, optim.adamw, space, student_init=init, callee=adam)
+    with pytest.raises(TypeError, match="invalid callee_hyperparameters = \\[0.0\\]"):
+        checks.check_update_rule(adamw, optim.adamw, space, student_init=init, callee=adam,
+                                 callee_reference=optim.adam, callee_hyperparameters=[0.0])
+
+
 # --- end to end: mlcourse grade ------------------------------------------------------------
 
 MLCOURSE = os.path.join(os.path.dirname(sys.executable), "mlcourse")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def graded(tmp_path_factory):
     folder = tmp_path_factory.mktemp("ex06_submissions")
     correct = {cell: solution_code(cell) for cell in TASKS}
@@ -250,3 +340,6 @@ def test_each_mistake_loses_its_points_and_gets_its_hint(graded, student):
               if not (task_of(student) == "adam_solution" and test.startswith("test_adamw"))]
     assert all(float(row[test]) > 0 for test in others), student
     assert MISTAKES[student][1] in feedback(out, student)
+    if student in BREAK_ADAMW:  # AdamW's test, run through the oracle, blames the student's Adam
+        assert float(row["test_adamw"]) == 0
+        assert "adamw_update fails because of adam_update, which it calls" in feedback(out, student)

@@ -77,7 +77,7 @@ CASES = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def graded(tmp_path_factory):
     folder = tmp_path_factory.mktemp("ex08_submissions")
     fixtures.build(os.path.join(ROOT, "exercises", ASSIGNMENT, f"{ASSIGNMENT}.ipynb"), folder, CASES)
@@ -101,3 +101,9 @@ def test_each_named_mistake_loses_its_points_with_its_hint(graded, student):
     assert all(float(rows[student][cell]) == 0 for cell in zero), {c: rows[student][c] for c in zero}
     assert all(float(rows[student][cell]) > 0 for cell in full), {c: rows[student][c] for c in full}
     assert hint in feedback_text(out, student)
+
+
+def test_a_wrong_sampler_is_blamed_in_the_search_s_feedback(graded):
+    """Through the oracle, random_search's test names the student's sampler as the cause."""
+    _, out = graded
+    assert "random_search fails because of sample_loguniform, which it calls" in feedback_text(out, "uniform_lr")

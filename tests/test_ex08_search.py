@@ -304,3 +304,104 @@ def test_the_checkers_are_public_generators_that_name_the_reference_under_test()
         assert name in checks.__all__ and checks.REGISTRY[name] is public
         assert search.objectives not in public.under_test
         assert {search.spaces, search.samplers, search.halving} <= set(public.under_test)
+
+
+# --- a failure names the function that caused it: random_search calls sample_loguniform ----------
+
+SAMPLER_STUB = ("def sample_loguniform(low, high, size, rng):\n"
+                "    raise NotImplementedError('implement this function')\n")
+OWN_DRAWS = '''
+def random_search(train, n_trials, rng):
+    """Draws the logarithm itself: never calls sample_loguniform."""
+    trials = []
+    for _ in range(n_trials):
+        config = {"lr": float(np.exp(rng.uniform(np.log(LR_RANGE[0]), np.log(LR_RANGE[1])))),
+                  "momentum": float(rng.uniform(*MOMENTUM_RANGE))}
+        trials.append((config, train(config, 1)))
+    return min(trials, key=lambda trial: trial[1])[0], trials
+'''
+
+
+def notebook_student(sampler=None, search_code=None):
+    """The exercise's solution namespace with the student's sampler and/or search replaced
+    (a wrong implementation is renamed as the notebook names it)."""
+    from notebook_cells import namespace, student_source
+
+    glob = namespace("ex08_search")
+    for code, name in ((sampler, "sample_loguniform"), (search_code, "random_search")):
+        if code is not None:
+            exec(code if isinstance(code, str) else student_source(code, name), glob)
+    return glob
+
+
+def _search_message(glob, cell="test_random_search"):
+    from notebook_cells import run_cell
+
+    with pytest.raises(checks.CheckFailed) as info:
+        run_cell("ex08_search", cell, glob)
+    return str(info.value)
+
+
+def test_a_stub_sampler_is_named_by_its_own_name_in_the_search_test():
+    message = _search_message(notebook_student(sampler=SAMPLER_STUB))
+    assert message.startswith("sample_loguniform is not implemented yet")
+    assert "random_search is not implemented" not in message
+
+
+@pytest.mark.parametrize("mistake", search_checks.SAMPLER_MISTAKES, ids=lambda m: m.wrong.__name__)
+def test_a_wrong_sampler_is_blamed_in_the_search_test_with_its_hint(mistake):
+    message = _search_message(notebook_student(sampler=mistake.wrong))
+    assert message.startswith("random_search fails because of sample_loguniform, which it calls:")
+    assert mistake.hint in message and "the range of lr that random_search draws" in message
+    assert "Fix sample_loguniform first" in message
+
+
+def test_a_sampler_using_np_random_is_blamed_in_the_hidden_search_test():
+    global_state = "def sample_loguniform(low, high, size, rng):\n" \
+                   "    return np.exp(np.random.uniform(np.log(low), np.log(high), size))\n"
+    message = _search_message(notebook_student(sampler=global_state), "test_random_search_hidden")
+    assert message.startswith("random_search fails because of sample_loguniform, which it calls:")
+    assert "never with np.random" in message
+
+
+@pytest.mark.parametrize("search_code, words", [
+    ("RETURN_MAX", "lower is better"),
+    ("BUDGET_9", "random search gives every trial budget = 1"),
+])
+def test_the_search_s_own_mistakes_keep_their_own_hints(search_code, words):
+    from notebook_cells import cells
+
+    solution = "\n".join(line for line in cells("ex08_search")["random_search_solution"].splitlines()
+                         if "### " not in line)
+    code = {"RETURN_MAX": solution.replace("min(trials", "max(trials"),
+            "BUDGET_9": solution.replace("train(config, 1)", "train(config, 9)")}[search_code]
+    assert code != solution
+    message = _search_message(notebook_student(search_code=code))
+    assert words in message and "fails because of" not in message
+    assert message.startswith("random_search ")
+
+
+def test_a_wrong_sampler_the_search_does_not_call_is_not_blamed(capsys):
+    from notebook_cells import run_cell
+
+    run_cell("ex08_search", "test_random_search",
+             notebook_student(sampler=search_checks.SAMPLER_MISTAKES[0].wrong, search_code=OWN_DRAWS))
+    assert "✔ random_search samples lr, momentum" in capsys.readouterr().out
+
+
+def test_attribution_works_through_the_graders_oracle():
+    from notebook_cells import oracle
+
+    wrong = search_checks.SAMPLER_MISTAKES[0]
+    with oracle("ex08_search") as run:
+        verdict, text = run("test_random_search", notebook_student(sampler=wrong.wrong))
+        assert verdict == "failed" and text.startswith("random_search fails because of sample_loguniform")
+        assert wrong.hint in text
+        verdict, text = run("test_random_search_hidden", notebook_student(sampler=SAMPLER_STUB))
+        assert verdict == "failed" and text.startswith("sample_loguniform is not implemented yet")
+
+
+def test_a_sampler_that_is_not_a_function_is_reported_by_its_role():
+    with pytest.raises(checks.CheckFailed, match="sampler is int, not a function"):
+        checks.check_random_search(make_search(sampler=lambda low, high, size, rng: rng.uniform(low, high, size)),
+                                   SPACE, sampler=3)

@@ -17,7 +17,7 @@ def nbgrader(cell):
     return cell.metadata.get("nbgrader", {})
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def source():
     return nbformat.read(SOURCE, as_version=4)
 
@@ -201,7 +201,7 @@ def solution_cells(nb):
 GRADED = pytest.mark.xdist_group("ex09_grading")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def graded(tmp_path_factory, source):
     sys.path.insert(0, os.path.join(ROOT, "tests", "grading_fixtures"))
     import submissions as fixtures

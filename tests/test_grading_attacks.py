@@ -63,7 +63,7 @@ def _processes_with(token):
     return found
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def graded(tmp_path_factory):
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Accomplice)
     threading.Thread(target=server.serve_forever, daemon=True).start()

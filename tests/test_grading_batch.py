@@ -56,7 +56,7 @@ def add_reference_notebooks(folder, assignment):
                 os.path.join(folder, f"untouched_{assignment}.ipynb"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def ex01(tmp_path_factory):
     folder = tmp_path_factory.mktemp("ex01_submissions")
     fixtures.build(os.path.join(ROOT, "exercises", "ex01_losses", "ex01_losses.ipynb"), folder, fixtures.EX01)
@@ -66,7 +66,7 @@ def ex01(tmp_path_factory):
     return grade("ex01_losses", folder, out, jobs=2), out
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def ex02(tmp_path_factory):
     folder = tmp_path_factory.mktemp("ex02_submissions")
     fixtures.build(os.path.join(ROOT, "exercises", "ex02_gradient_descent", "ex02_gradient_descent.ipynb"),

@@ -98,7 +98,7 @@ def test_the_fixtures_differ_from_the_solution():
             assert code != CORRECT[name], (student, name)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def graded(tmp_path_factory):
     folder = tmp_path_factory.mktemp("ex07_submissions")
     fixtures.build(RELEASE, folder, {student: ({**CORRECT, **cells},) for student, (cells, _, _) in STUDENTS.items()})

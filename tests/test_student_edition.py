@@ -31,7 +31,7 @@ VENV_BIN = Path(sys.executable).parent
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def edition(tmp_path_factory) -> Path:
     return generate(tmp_path_factory.mktemp("edition") / "course-student", ROOT, make_zip=True)
 

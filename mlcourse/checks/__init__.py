@@ -50,9 +50,11 @@ in place). It compares, and returns a one-line summary or raises CheckFailed.
   order. Today's driver (``_driver.InProcessDriver``) does both in the student's
   process: in JupyterLab, in nbgrader's Validate and under ``mlcourse grade``.
 * Functions the student's function calls (the loop's ``gd_step``) are passed too
-  (``check_descent_loop(gradient_descent, step=gd_step)``); when the outer function
-  fails, the checker runs their checks on the outer function's own inputs and reports
-  the first that fails as the cause (``blame_callees``).
+  (``check_descent_loop(gradient_descent, step=gd_step)``; the general checkers
+  ``check_function`` and ``check_update_rule`` take one as ``callee=`` with its
+  reference); when the outer function fails, the checker runs their checks on the
+  outer function's own inputs and reports the first that fails as the cause
+  (``blame_callees``).
 * Everything a checker is given besides the student's functions must travel over a
   wire (``_wire``: JSON, never pickle; functions by import path): a test cell that
   passes a lambda as a mistake fails at once, everywhere.

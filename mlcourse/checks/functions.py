@@ -8,7 +8,7 @@ from mlcourse.search.spaces import is_space
 from ._compare import CheckFailed, compare, make_rng, show
 from ._draw import check_examples, check_space, draw
 from ._driver import checker, run_reference
-from ._protocol import ask
+from ._protocol import ask, blame_callees
 from .mistakes import check_mistakes
 
 
@@ -79,7 +79,8 @@ def function_cases(student, reference, runs, mistakes, rtol=1e-6, atol=1e-10, sh
     Every case runs (one call each, in order), even after a wrong answer; the failure
     reported is the first, with the hints of the mistakes that agree with *every* answer
     the student gave, so that two mistakes that coincide on one case are told apart. A
-    function that raises is reported at once.
+    function that raises is reported at once. The CheckFailed raised carries the case
+    that failed (``failure.case``), for a caller that checks the functions it calls.
     """
     candidates = list(mistakes)
     first_failure = None
@@ -87,7 +88,11 @@ def function_cases(student, reference, runs, mistakes, rtol=1e-6, atol=1e-10, sh
         values = list(case.values())
         expected = _plain(reference(*values))
         context = _context(label, case)
-        got = _plain((yield from ask(student(*values), context)))
+        try:
+            got = _plain((yield from ask(student(*values), context)))
+        except CheckFailed as failure:
+            failure.case = case
+            raise
         wrong = {}
         for mistake in candidates:
             value = run_reference(mistake.wrong, *values)
@@ -96,21 +101,55 @@ def function_cases(student, reference, runs, mistakes, rtol=1e-6, atol=1e-10, sh
             _compare_output(student.name, got, expected, context, [], rtol, atol, show_tolerance)
         except CheckFailed:
             if first_failure is None:
-                first_failure = (got, expected, context, wrong)
+                first_failure = (got, expected, context, wrong, case)
         candidates = [m for m in candidates if wrong[m] is not None and _same(got, wrong[m], rtol, atol)]
     if first_failure is not None:
-        got, expected, context, wrong = first_failure
+        got, expected, context, wrong, case = first_failure
         hints = list(dict.fromkeys(m.hint for m in candidates))  # each once, in order
         known = [(" Or: ".join(hints), wrong[candidates[0]])] if candidates else []
-        _compare_output(student.name, got, expected, context, known, rtol, atol, show_tolerance)
+        try:
+            _compare_output(student.name, got, expected, context, known, rtol, atol, show_tolerance)
+        except CheckFailed as failure:
+            failure.case = case
+            raise
+
+
+def callee_cases(outer, callee, callee_reference, callee_calls, case, mistakes, rtol, atol, show_tolerance):
+    """Sub-check: the student's ``callee`` on the calls ``outer`` makes (or would make) to
+    it for ``case``: ``callee_calls(**case)`` lists them, each a dict of arguments."""
+    calls = callee_calls(**case)
+    if not isinstance(calls, (list, tuple)) or not all(isinstance(c, dict) for c in calls):
+        raise TypeError(f"invalid callee_calls = {callee_calls!r}: it returned {type(calls).__name__}, expected a "
+                        "list of dicts of arguments, one per call the function under test makes")
+    runs = [(f"as {outer.name} calls it ({index} of {len(calls)})", call) for index, call in enumerate(calls, 1)]
+    yield from function_cases(callee, callee_reference, runs, mistakes, rtol, atol, show_tolerance)
 
 
 def _references(arguments):
-    return (arguments["reference"],)
+    return tuple(arguments[name] for name in ("reference", "callee_reference") if arguments.get(name) is not None)
 
 
-@checker(students=("student_function",), under_test=_references)
-def check_function(student_function, reference, arguments, *, seed=0, cases=10, examples=(), mistakes=(),
+def _check_callee(callee, callee_reference, callee_calls, callee_mistakes):
+    """The callee's arguments, checked together: TypeError naming the one missing or wrong."""
+    given = {"callee_reference": callee_reference, "callee_calls": callee_calls}
+    if callee is None:
+        extra = [(name, value) for name, value in [*given.items(), ("callee_mistakes", callee_mistakes)] if value]
+        if extra:
+            raise TypeError(f"invalid {extra[0][0]} = {extra[0][1]!r} without callee: give callee=<the student's "
+                            "function that the function under test calls>, or leave it out")
+        return []
+    for name, value in given.items():
+        if not callable(value):
+            raise TypeError(f"invalid {name} = {value!r}: with callee, give {name}="
+                            + ("<the callee's reference function>" if name == "callee_reference" else
+                               "<a function of the checked function's arguments returning the callee's calls, "
+                               "a list of dicts of arguments>"))
+    return check_mistakes(callee_mistakes, ("callee",), "callee_mistakes")
+
+
+@checker(students=("student_function", "callee"), under_test=_references)
+def check_function(student_function, reference, arguments, *, callee=None, callee_reference=None,
+                   callee_calls=None, callee_mistakes=(), seed=0, cases=10, examples=(), mistakes=(),
                    rtol=1e-6, atol=1e-10, show_tolerance=False):
     """Check a plain function against ``reference``, a function of the same signature.
 
@@ -124,14 +163,22 @@ def check_function(student_function, reference, arguments, *, seed=0, cases=10, 
     (``show_tolerance=True`` says the tolerance in the message, when it is part of the
     task). A worked example is a dict of the arguments. Recognised: the ``mistakes``
     given (wrong functions of the same signature); every case runs, and the hint shown
-    is that of a mistake agreeing with all the student's answers. Under test:
-    ``reference``.
+    is that of a mistake agreeing with all the student's answers. ``callee``: another
+    of the student's functions that this one calls (``best_beta`` calls
+    ``momentum_spectral_radius``), with its reference ``callee_reference``, its
+    ``callee_mistakes``, and ``callee_calls``, a function of the checked function's
+    arguments that lists the calls it makes (or should make) to the callee, each a dict
+    of arguments (importable, like ``generate``); when the function under test fails on
+    a case, the callee is first checked on those calls (within ``rtol``/``atol``) and
+    blamed, with its own hint, if it is wrong there. Under test: ``reference`` and
+    ``callee_reference``.
     """
     if not callable(reference):
         raise TypeError(f"invalid reference = {reference!r}, expected the reference function")
     if not callable(arguments):
         check_space(arguments, "arguments")
     known = check_mistakes(mistakes, ("student_function",))
+    callee_known = _check_callee(callee, callee_reference, callee_calls, callee_mistakes)
     worked = check_examples(examples, (), any_other=True)
     seed, rng = make_rng(seed)
     runs = [("worked example", case) for case in worked]
@@ -140,7 +187,15 @@ def check_function(student_function, reference, arguments, *, seed=0, cases=10, 
     for _, case in runs:
         if any(is_space(value) for value in case.values()):
             raise TypeError(f"invalid example {case!r}: a worked example holds values, not spaces")
-    yield from function_cases(student_function, reference, runs, known, rtol, atol, show_tolerance)
+    try:
+        yield from function_cases(student_function, reference, runs, known, rtol, atol, show_tolerance)
+    except CheckFailed as failure:
+        case = getattr(failure, "case", None)
+        if callee is not None and case is not None:
+            yield from blame_callees(student_function, failure, [(callee, callee_cases(
+                student_function, callee, callee_reference, callee_calls, case, callee_known, rtol, atol,
+                show_tolerance))])
+        raise
     name = getattr(reference, "__qualname__", "the reference")
     module = getattr(reference, "__module__", "")
     return f"{student_function.name} matches {module}.{name} on {len(runs)} cases (seed={seed})"

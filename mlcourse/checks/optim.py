@@ -13,10 +13,10 @@ import numpy as np
 
 from mlcourse import optim, problems
 
-from ._compare import compare, make_rng, row
+from ._compare import CheckFailed, compare, make_rng, row
 from ._draw import check_examples, check_space, draw, shown
 from ._driver import checker
-from ._protocol import Kept, ask
+from ._protocol import Kept, ask, blame_callees
 from .mistakes import Mistake, check_mistakes
 
 
@@ -170,9 +170,39 @@ def _as_params(value):
     return array if array.dtype == np.float32 else array.astype(float)
 
 
-@checker(students=("student_step", "student_init"), under_test=(optim, problems.minimize))
-def check_update_rule(student_step, reference, hyperparameters, *, student_init=None, seed=0, cases=3, steps=40,
-                      examples=(), mistakes=()):
+def _check_reference(reference, argument="reference"):
+    if not callable(reference) or getattr(optim, getattr(reference, "__name__", ""), None) is not reference:
+        raise TypeError(f"invalid {argument} = {reference!r}, expected a factory of mlcourse.optim such as optim.sgd")
+
+
+def _callee_known(callee, callee_reference, callee_hyperparameters, callee_mistakes):
+    """The callee's mistakes; TypeError naming a callee argument that is missing or wrong."""
+    if callee is None:
+        extra = [(name, value) for name, value in [("callee_reference", callee_reference),
+                                                   ("callee_hyperparameters", callee_hyperparameters),
+                                                   ("callee_mistakes", callee_mistakes)] if value]
+        if extra:
+            raise TypeError(f"invalid {extra[0][0]} = {extra[0][1]!r} without callee: give callee=<the student's "
+                            "update rule that the one under test calls>, or leave it out")
+        return []
+    _check_reference(callee_reference, "callee_reference")
+    if callee_hyperparameters is not None and not (
+            isinstance(callee_hyperparameters, dict) and all(isinstance(k, str) for k in callee_hyperparameters)):
+        raise TypeError(f"invalid callee_hyperparameters = {callee_hyperparameters!r}, expected a dict of "
+                        "hyperparameters to change for the callee, {name: value, or None to leave it out}")
+    return builtin_mistakes(callee_reference) + check_mistakes(callee_mistakes, ("callee",), "callee_mistakes")
+
+
+def _for_callee(hyperparameters, changes):
+    """The callee's hyperparameters: the rule's, with ``changes`` applied (None removes one)."""
+    merged = {**hyperparameters, **(changes or {})}
+    return {name: value for name, value in merged.items() if value is not None}
+
+
+@checker(students=("student_step", "student_init", "callee"), under_test=(optim, problems.minimize))
+def check_update_rule(student_step, reference, hyperparameters, *, student_init=None, callee=None,
+                      callee_reference=None, callee_hyperparameters=None, callee_mistakes=(), seed=0, cases=3,
+                      steps=40, examples=(), mistakes=()):
     """Check an update rule against ``reference``, a factory of :mod:`mlcourse.optim`.
 
     ``hyperparameters`` maps each hyperparameter's name (the reference's own names)
@@ -188,26 +218,46 @@ def check_update_rule(student_step, reference, hyperparameters, *, student_init=
     "lr": 0.1, ...}``: one step from the initial state. Recognised: wrong sign, state
     modified in place, the mistakes ``KNOWN_MISTAKES`` lists for the reference (Adam:
     no bias correction, ε inside the root, AdamW's decay and back), plus ``mistakes``.
-    Under test: ``mlcourse.optim`` and the training loop.
+    ``callee``: another of the student's update rules that this one calls, of the same
+    form and state (AdamW's ``adamw_update`` calls ``adam_update``), with its reference
+    ``callee_reference`` (``optim.adam``), the changes to the hyperparameters it is
+    called with, ``callee_hyperparameters`` (``{"weight_decay": 0.0}``; None leaves one
+    out) and its ``callee_mistakes``; when the rule fails on a run, the callee is first
+    checked on a run like it (the same start and gradient stream, the hyperparameters
+    changed so) and blamed, with its own hint, if it is wrong there. Under test: ``mlcourse.optim`` and
+    the training loop.
     """
     check_space(hyperparameters)
-    if not callable(reference) or getattr(optim, getattr(reference, "__name__", ""), None) is not reference:
-        raise TypeError(f"invalid reference = {reference!r}, expected a factory of mlcourse.optim such as optim.sgd")
+    _check_reference(reference)
     known = builtin_mistakes(reference) + check_mistakes(mistakes, ("student_step",))
+    callee_known = _callee_known(callee, callee_reference, callee_hyperparameters, callee_mistakes)
     worked = check_examples(examples, ("params", "grads"), any_other=True)
     seed, rng = make_rng(seed)
+
+    def run(hp, label, theta0, gradient, count):
+        """The rule's run; on failure, the callee's on the same run, blamed if it is wrong."""
+        try:
+            yield from run_steps(student_step, student_init, reference, hp, known, f"({label}, {shown(hp)})",
+                                 theta0, gradient, count)
+        except CheckFailed as failure:
+            if callee is not None:
+                callee_hp = _for_callee(hp, callee_hyperparameters)
+                where = f"(as {student_step.name} calls it in its run: {label}, {shown(callee_hp)})"
+                yield from blame_callees(student_step, failure, [(callee, run_steps(
+                    callee, student_init, callee_reference, callee_hp, callee_known, where, theta0, gradient,
+                    count))])
+            raise
+
     runs = 0
     for example in worked:
         theta, grad = _as_params(example["params"]), _as_params(example["grads"])
         hp = {**draw(hyperparameters, rng, first=True), **{k: v for k, v in example.items()
                                                           if k not in ("params", "grads")}}
-        where = f"(worked example, {shown(hp)})"
-        yield from run_steps(student_step, student_init, reference, hp, known, where, theta, lambda point: grad, 1)
+        yield from run(hp, "worked example", theta, lambda point: grad, 1)
     for case in range(cases):
         hp = draw(hyperparameters, rng, first=case == 0)
         for stream, theta0, gradient in _gradient_streams(rng):
-            yield from run_steps(student_step, student_init, reference, hp, known,
-                                 f"(seed={seed}, {stream}, {shown(hp)})", theta0, gradient, steps)
+            yield from run(hp, f"seed={seed}, {stream}", theta0, gradient, steps)
             runs += 1
     return (f"{student_step.name} matches mlcourse.optim.{reference.__name__} on {runs} runs of {steps} steps"
             + (f" and {len(worked)} worked example{'s' * (len(worked) > 1)}" if worked else "") + f" (seed={seed})")

@@ -31,7 +31,7 @@ from mlcourse import search
 
 from ._compare import CheckFailed, make_rng, show
 from ._driver import Kernel, checker
-from ._protocol import Call, RngSpec, ask_reply, objective
+from ._protocol import Call, RngSpec, ask_reply, blame_callees, objective
 from .distributions import distribution_run
 from .mistakes import Mistake, check_mistakes
 
@@ -110,6 +110,22 @@ def _decades(values, low, high):
     return np.round(counts / max(len(values), 1), 3).tolist()
 
 
+def sampler_run(sampler, low, high, rng, known, context):
+    """Sub-check: the student's sampler on one range ``[low, high)``, ``SAMPLES`` calls of
+    size ``SIZE``, statistically (see :func:`check_loguniform_sampler`)."""
+    name = sampler.name
+    got = yield from distribution_run(
+        sampler, loguniform_reference, (low, high, SIZE), rng, samples=SAMPLES, alpha=P_REJECT,
+        mistakes=known, context=context, claim=f"are not log-uniform on [{low:g}, {high:g})",
+        describe=lambda values: f"share per factor of 10 from low up {_decades(values, low, high)}",
+        support=(low, high))
+    repeated = next((draw for draw in got if len(set(np.asarray(draw).tolist())) < SIZE), None)
+    if repeated is not None:
+        raise CheckFailed(f"{name} returned {show(repeated)}: the same value more than once in one call.\n"
+                          f"  {context}\n  hint: draw `size` values at once, rng.uniform(np.log(low), "
+                          "np.log(high), size), not one value repeated.")
+
+
 @checker(students=("student_sampler",), under_test=REFERENCE)
 def check_loguniform_sampler(student_sampler, *, seed=0, mistakes=()):
     """Check ``student_sampler(low, high, size, rng)`` against :func:`mlcourse.search.loguniform`.
@@ -127,23 +143,12 @@ def check_loguniform_sampler(student_sampler, *, seed=0, mistakes=()):
     """
     known = [*SAMPLER_MISTAKES, *check_mistakes(mistakes, ("student_sampler",))]
     seed, rng = make_rng(seed)
-    name = student_sampler.name
     cases = _sampler_cases(rng, seed == 0)
     for low, high in cases:
-        context = f"low = {low:.4g}, high = {high:.4g}, size = {SIZE}, seed={seed}"
-        got = yield from distribution_run(
-            student_sampler, loguniform_reference, (low, high, SIZE), rng, samples=SAMPLES, alpha=P_REJECT,
-            mistakes=known, context=context, claim=f"are not log-uniform on [{low:g}, {high:g})",
-            describe=lambda values, low=low, high=high:
-                f"share per factor of 10 from low up {_decades(values, low, high)}",
-            support=(low, high))
-        repeated = next((draw for draw in got if len(set(np.asarray(draw).tolist())) < SIZE), None)
-        if repeated is not None:
-            raise CheckFailed(f"{name} returned {show(repeated)}: the same value more than once in one call.\n"
-                              f"  {context}\n  hint: draw `size` values at once, rng.uniform(np.log(low), "
-                              "np.log(high), size), not one value repeated.")
-    return (f"{name} draws log-uniformly on {len(cases)} ranges, {SAMPLES} calls of size {SIZE} each "
-            f"(seed={seed})")
+        yield from sampler_run(student_sampler, low, high, rng, known,
+                               f"low = {low:.4g}, high = {high:.4g}, size = {SIZE}, seed={seed}")
+    return (f"{student_sampler.name} draws log-uniformly on {len(cases)} ranges, {SAMPLES} calls of size {SIZE} "
+            f"each (seed={seed})")
 
 
 # --- random search -------------------------------------------------------------------
@@ -217,8 +222,8 @@ def _check_trials(name, result, calls, train, n, keys, context):
                           f"{lowest!r}.\n  {context}\n  hint: {hint}")
 
 
-@checker(students=("student_search",), under_test=REFERENCE)
-def check_random_search(student_search, space, *, seed=0):
+@checker(students=("student_search", "sampler"), under_test=REFERENCE)
+def check_random_search(student_search, space, *, sampler=None, seed=0):
     """Check ``student_search(train, n_trials, rng) -> (best_config, trials)`` against
     :func:`mlcourse.search.random` on ``space`` (``{name: uniform(...) or loguniform(...)}``).
 
@@ -229,13 +234,35 @@ def check_random_search(student_search, space, *, seed=0):
     reference's draws (two-sample Kolmogorov-Smirnov), independence between them (rank
     correlation), and the use of the generator given. Recognised: a scale drawn
     uniformly or a linear range log-uniformly, the highest score chosen, one random
-    number for several hyperparameters, a generator of its own. Under test:
-    ``mlcourse.search``'s spaces, samplers and searches.
+    number for several hyperparameters, a generator of its own. ``sampler``: the
+    student's ``sampler(low, high, size, rng)``, which the search calls for the
+    log-uniform entries; when the search fails, the sampler is first checked as
+    :func:`check_loguniform_sampler` does, on the ranges of those entries, and blamed,
+    with its own hint, if it is wrong there. Under test: ``mlcourse.search``'s spaces,
+    samplers and searches.
     """
-    from scipy import stats  # here, not at import: every grading kernel imports the checkers
-
     bounds = _space_bounds(space)
     seed, rng = make_rng(seed)
+    try:
+        yield from _random_search_run(student_search, space, bounds, seed, rng)
+    except CheckFailed as failure:
+        if sampler is not None:
+            name = student_search.name
+            ranges = [(key, low, high) for key, (low, high, log) in bounds.items() if log]
+            yield from blame_callees(student_search, failure, [(sampler, sampler_run(
+                sampler, low, high, rng, SAMPLER_MISTAKES,
+                f"low = {low:.4g}, high = {high:.4g}, size = {SIZE}: the range of {key} that {name} draws, "
+                f"seed={seed}")) for key, low, high in ranges])
+        raise
+    keys = ", ".join(bounds)
+    return (f"{student_search.name} samples {keys} like mlcourse.search.random (2000 trials) and reports its "
+            f"trials (seed={seed})")
+
+
+def _random_search_run(student_search, space, bounds, seed, rng):
+    """Sub-check: the body of :func:`check_random_search`."""
+    from scipy import stats  # here, not at import: every grading kernel imports the checkers
+
     name = student_search.name
     for n in (1, 7, 40):
         stream = int(rng.integers(2**31))
@@ -288,8 +315,6 @@ def check_random_search(student_search, space, *, seed=0):
                                   f"{rho:.2f}); every value must be drawn independently.\n  {context}\n"
                                   "  hint: draw a new random number for each hyperparameter; one uniform "
                                   "number mapped to both ties them together.")
-    return (f"{name} samples {', '.join(keys)} like mlcourse.search.random ({n} trials) and reports its "
-            f"trials (seed={seed})")
 
 
 # --- successive halving ----------------------------------------------------------------

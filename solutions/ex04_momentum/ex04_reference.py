@@ -1,5 +1,6 @@
 """Exercise 4 (momentum): references and cases for the checks that ``mlcourse`` has no
-function of the student's signature for (the search of task 4).
+function of the student's signature for (the search of task 4), and the calls that
+search makes to the student's spectral radius (to blame it when it is wrong).
 
 They only call :mod:`mlcourse.theory`, the one home of the formulas. A student's code
 must not call them (the checkers refuse it). Released with the notebook and restored
@@ -16,6 +17,13 @@ def best_beta(lr, smallest, largest, betas):
     betas = np.asarray(betas, dtype=float)
     rates = theory.momentum_rate(lr, betas, [smallest, largest])
     return float(betas[np.argmin(rates)])
+
+
+def radius_calls(lr, smallest, largest, betas):
+    """The calls ``best_beta(lr, smallest, largest, betas)`` makes to the spectral radius:
+    every β of the grid at both extreme curvatures (the checker's ``callee_calls``)."""
+    return [{"lr": lr, "beta": float(beta), "curvature": curvature}
+            for beta in np.asarray(betas, dtype=float) for curvature in (smallest, largest)]
 
 
 def search_cases(rng):
