@@ -1,9 +1,13 @@
-"""How fast `mlcourse grade` is: per submission, serial against parallel, and against a baseline.
+"""How fast `mlcourse grade` is: per submission, serial, parallel and on a Dask cluster.
 
-Grades N synthetic submissions of ex01_losses (a mix of correct and wrong ones, built
-from the release like tests/grading_fixtures) with --jobs 1 and --jobs 2, and prints
-seconds per submission, the parallel/serial ratio and whether the scores agree.
-Target on 2 cores: parallel <= 0.6x serial. The machine may be shared: rerun for noise.
+Grades N synthetic submissions of ex01_losses (default 24, a mix of correct and wrong
+ones, built from the release like tests/grading_fixtures) with --jobs 1, --jobs 2 and
+--scheduler on a two-worker LocalCluster (two worker processes of one thread each, over
+TCP on the loopback interface), on the same run, and prints for each the seconds per
+submission and the submissions per second, the ratios, and whether the scores agree.
+Targets (issue 14, 2 cores): --jobs 1 at most 1.0 s per submission; --jobs 2 at most
+0.55 of --jobs 1; the LocalCluster within 10 % of --jobs 2. The machine may be shared:
+rerun for noise (the load average is printed).
 
 With ``--baseline CHECKOUT`` (another checkout of the course with its own .venv, e.g.
 ``/work/main`` before the oracle and the sandbox landed) it also times that checkout's
@@ -12,7 +16,7 @@ prints the medians: the cost of the oracle and the sandbox per submission. Each 
 grades with the course template already made (it is cached), so the figure is the
 time per submission, not the one-off preparation of an assignment.
 
-    .venv/bin/python benchmarks/grading.py [N] [--baseline /work/main] [--rounds 3]
+    .venv/bin/python benchmarks/grading.py [N] [--no-cluster] [--baseline /work/main] [--rounds 3]
 """
 
 import argparse
@@ -36,17 +40,18 @@ TIMED = """
 import sys, time
 from mlcourse.grading.batch import grade
 start = time.perf_counter()
-grade({root!r}, "ex01_losses", {folder!r}, {out!r}, jobs={jobs}, progress=False)
+grade({root!r}, "ex01_losses", {folder!r}, {out!r}, jobs={jobs}, progress=False{extra})
 print(time.perf_counter() - start)
 """
 
 
-def timed_grade(checkout, folder, out, jobs):
+def timed_grade(checkout, folder, out, jobs, scheduler=None):
     """Seconds a checkout's grader takes, results not cached (the course template is)."""
     for cached in glob.glob(os.path.join(out, ".cache", "ex01_losses", "*.json")):
         os.remove(cached)
     python = os.path.join(checkout, ".venv", "bin", "python")
-    run = subprocess.run([python, "-c", TIMED.format(root=checkout, folder=folder, out=out, jobs=jobs)],
+    extra = f", scheduler={scheduler!r}" if scheduler else ""  # a baseline's grade() may not know it
+    run = subprocess.run([python, "-c", TIMED.format(root=checkout, folder=folder, out=out, jobs=jobs, extra=extra)],
                          cwd=checkout, capture_output=True, text=True, timeout=3600)
     if run.returncode != 0:
         raise RuntimeError(run.stderr[-2000:])
@@ -60,7 +65,8 @@ def table(out):
 
 def main(argv=None):
     parser = argparse.ArgumentParser()
-    parser.add_argument("n", nargs="?", type=int, default=12)
+    parser.add_argument("n", nargs="?", type=int, default=24)
+    parser.add_argument("--no-cluster", action="store_true", help="skip the LocalCluster")
     parser.add_argument("--baseline", help="another checkout (with .venv) to compare with")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
@@ -72,17 +78,35 @@ def main(argv=None):
         fixtures.build(release, folder, cases)
         print(f"mlcourse grade ex01_losses, {n} submissions ({', '.join(KINDS)} in turn), {os.cpu_count()} cores, "
               f"load average {os.getloadavg()[0]:.1f}")
-        outs = {jobs: os.path.join(scratch, f"out{jobs}") for jobs in (1, 2)}
-        timings = {}
-        for jobs, out in outs.items():
-            timed_grade(ROOT, folder, out, jobs)  # makes the template (cached), not timed
-            timings[jobs] = timed_grade(ROOT, folder, out, jobs)
-        for jobs, seconds in timings.items():
-            print(f"  --jobs {jobs}: {seconds:6.1f} s total, {seconds / n:5.2f} s per submission")
-        print(f"  parallel / serial = {timings[2] / timings[1]:.2f}  (target <= 0.60)")
-        same = table(outs[1]) == table(outs[2])
+        runs = {"--jobs 1": (1, None), "--jobs 2": (2, None)}
+        cluster = None
+        if not args.no_cluster:
+            from distributed import LocalCluster
+
+            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, protocol="tcp",
+                                   host="127.0.0.1", dashboard_address=None, silence_logs=40)
+            runs["LocalCluster, 2 workers"] = (1, cluster.scheduler_address)
+        try:
+            outs = {name: os.path.join(scratch, f"out{index}") for index, name in enumerate(runs)}
+            timings = {}
+            for name, (jobs, scheduler) in runs.items():
+                timed_grade(ROOT, folder, outs[name], jobs, scheduler)  # makes the template (cached), not timed
+                timings[name] = timed_grade(ROOT, folder, outs[name], jobs, scheduler)
+        finally:
+            if cluster is not None:
+                cluster.close()
+        for name, seconds in timings.items():
+            print(f"  {name:24s} {seconds:6.1f} s total, {seconds / n:5.2f} s per submission, "
+                  f"{n / seconds:5.2f} submissions per second")
+        serial, parallel = timings["--jobs 1"], timings["--jobs 2"]
+        print(f"  --jobs 1 per submission = {serial / n:.2f} s  (target <= 1.0)")
+        print(f"  --jobs 2 / --jobs 1 = {parallel / serial:.2f}  (target <= 0.55)")
+        if cluster is not None:
+            print(f"  LocalCluster / --jobs 2 = {timings['LocalCluster, 2 workers'] / parallel:.2f}  (target <= 1.10)")
+        tables = [table(out) for out in outs.values()]
+        same = all(t == tables[0] for t in tables)
         print(f"  identical scores and statuses: {'yes' if same else 'NO'}")
-        print(f"  statuses seen: {', '.join(sorted({s for _, _, s in table(outs[1])}))}")
+        print(f"  statuses seen: {', '.join(sorted({s for _, _, s in tables[0]}))}")
         if args.baseline:
             base_out, ours_out = os.path.join(scratch, "baseline"), os.path.join(scratch, "ours")
             timed_grade(args.baseline, folder, base_out, 1)

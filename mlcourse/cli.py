@@ -4,8 +4,8 @@
     mlcourse release [ASSIGNMENT ...]          regenerate exercises/ from solutions/ (and list them in _toc.yml)
     mlcourse check-answer-keys [ASSIGNMENT ...] [--jobs N]
                                                grade each solution, release and wrong answers with their own tests
-    mlcourse grade ASSIGNMENT SUBMISSIONS [--jobs N] [--out DIR] [--timeout S] [--notebook-timeout S] [--memory MB]
-                                          [--no-sandbox]
+    mlcourse grade ASSIGNMENT SUBMISSIONS [--jobs N | --scheduler ADDRESS] [--out DIR] [--timeout S]
+                                          [--notebook-timeout S] [--memory MB] [--no-sandbox]
 
 See ``guide/instructors.md`` for a walk-through.
 """
@@ -42,7 +42,10 @@ def _parser():
     grade.add_argument("assignment", metavar="ASSIGNMENT", help="e.g. ex01_losses")
     grade.add_argument("submissions", metavar="SUBMISSIONS",
                        help="nbgrader layout <student>/<assignment>/*.ipynb, or loose .ipynb/.zip files from an LMS")
-    grade.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="parallel workers (default: cores)")
+    grade.add_argument("--jobs", "-j", type=int, default=None, help="parallel workers (default: cores)")
+    grade.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="grade on a Dask cluster: the scheduler's address, e.g. tcp://10.0.0.5:8786 "
+                            "(its workers need the course's environment; guide/instructors.md)")
     grade.add_argument("--out", default=None, help="output folder (default: grades/<assignment>)")
     grade.add_argument("--timeout", type=int, default=None,
                        help="seconds per cell (default: ExecutePreprocessor.timeout of nbgrader_config.py)")
@@ -94,8 +97,12 @@ def _run(args):
 
     from mlcourse.grading.batch import grade
 
-    if args.jobs < 1:
+    if args.jobs is not None and args.jobs < 1:
         print(f"mlcourse: invalid --jobs = {args.jobs}, expected >= 1", file=sys.stderr)
+        return 2
+    if args.jobs is not None and args.scheduler:
+        print(f"mlcourse: invalid --jobs = {args.jobs} with --scheduler: on a cluster its workers (and their "
+              "threads) set how many submissions are graded at once", file=sys.stderr)
         return 2
     for name in ("timeout", "notebook_timeout"):
         value = getattr(args, name)
@@ -107,9 +114,10 @@ def _run(args):
         return 2
     out = args.out or os.path.join("grades", args.assignment)
     timeout = args.timeout or _configured_timeout(root)
-    results = grade(root, args.assignment, args.submissions, out, jobs=args.jobs, timeout=timeout,
-                    memory_mb=args.memory, max_output_bytes=args.max_output, progress=not args.quiet,
-                    notebook_timeout=args.notebook_timeout, sandboxed=not args.no_sandbox)
+    results = grade(root, args.assignment, args.submissions, out, jobs=args.jobs or os.cpu_count() or 1,
+                    timeout=timeout, memory_mb=args.memory, max_output_bytes=args.max_output,
+                    progress=not args.quiet, notebook_timeout=args.notebook_timeout, sandboxed=not args.no_sandbox,
+                    scheduler=args.scheduler)
     from mlcourse.grading.report import awaiting_manual
 
     flagged = [r for r in results if [s for s in r["status"] if s != "unsandboxed"] != ["ok"]]

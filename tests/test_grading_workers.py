@@ -93,3 +93,16 @@ def test_the_cells_the_oracle_scores_are_those_that_call_a_checker():
     assert calls_a_checker('"""Check mse."""\nchecks.check_loss(mse, mse_grad, "mse")')
     assert calls_a_checker("from ema_checks import check_ema\ncheck_ema(update, init)")  # an instructor's own
     assert not calls_a_checker('"""Check mse (hidden test)."""\npass  # hidden tests run when graded')
+
+
+def test_a_grading_kernel_starts_without_scipy():
+    """Every grading kernel imports the checkers' client, and with it mlcourse.search (the
+    wire format of search spaces): importing SciPy's statistics there (the main effects of
+    a search, a checker's test) cost about half a second of every submission's grading."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", "import sys, mlcourse.checks, mlcourse.checks._client, mlcourse.search; "
+                          "print(sorted(m for m in sys.modules if m.split('.')[0] in ('scipy', 'sklearn')))"],
+                         capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]"

@@ -8,7 +8,9 @@ the batch grader            :mod:`~mlcourse.grading.batch` (the orchestrator: co
                             :mod:`~mlcourse.grading.execute` (nbgrader's Execute preprocessor,
                             hardened: timeouts, dead kernels, output floods),
                             :mod:`~mlcourse.grading.submissions` (finding them),
-                            :mod:`~mlcourse.grading.report` (``grades.csv``, the summary figure)
+                            :mod:`~mlcourse.grading.report` (``grades.csv``, the summary figure),
+                            :mod:`~mlcourse.grading.cluster` (the same grading as tasks on a
+                            Dask cluster: ``--scheduler``)
 the oracle                  :mod:`~mlcourse.grading.oracle` (runs the checkers in the grader,
                             one answer per call, scores from its own record),
                             :mod:`~mlcourse.grading.script` (what each test cell checks, read

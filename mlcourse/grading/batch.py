@@ -16,6 +16,10 @@
    ``mlcourse`` (the references under test removed) are made once, with the template.
    Where bubblewrap cannot run, grading goes on without it and every row is marked
    ``unsandboxed``.
+   One function grades one submission, :func:`grade_submission` (files in as bytes,
+   a record out); the local pool calls it in a slot, and with ``scheduler`` each
+   submission is a Dask task that calls it on a cluster's worker (:mod:`.cluster`);
+   :func:`store` writes each record the same way, wherever it was graded.
 3. Results are cached by content hash in ``OUT/.cache``: a rerun grades only new or
    changed submissions and those whose grading failed (``grader_error``).
 4. ``OUT`` receives ``grades.csv``, ``feedback/<student>/*.html``, ``summary.png``,
@@ -37,7 +41,7 @@ from mlcourse.authoring.release import tool_env
 
 from . import manual, sandbox
 from .report import write_reports
-from .submissions import content_hash, discover, match_notebooks
+from .submissions import Submission, content_hash, discover, match_notebooks
 
 GRADER_VERSION = "2"  # bump to invalidate cached results when grading changes
 
@@ -221,31 +225,42 @@ def use_sandbox(requested=True):
 
 
 def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048,
-          max_output_bytes=1_000_000, progress=True, notebook_timeout=180, sandboxed=True, similarity=True):
+          max_output_bytes=1_000_000, progress=True, notebook_timeout=180, sandboxed=True, similarity=True,
+          scheduler=None):
     """Grade every submission of ``assignment`` in ``submissions``; write reports to ``out``.
 
     ``sandboxed=False`` (or ``MLCOURSE_NO_SANDBOX=1``) runs the kernels without
     bubblewrap, as happens where it cannot run; every row is then marked
-    ``unsandboxed``. Returns the list of result dicts, sorted by student.
+    ``unsandboxed``. ``scheduler`` (a Dask scheduler's address, ``tcp://host:8786``)
+    grades each submission as a task on that cluster's workers (:mod:`.cluster`)
+    instead of ``jobs`` local workers; the outputs are the same. Returns the list of
+    result dicts, sorted by student.
     """
     root, out = os.path.abspath(root), os.path.abspath(out)
-    bwrap, why_not = use_sandbox(sandboxed)
-    if bwrap is None:
-        print(f"mlcourse grade: grading WITHOUT the sandbox: {why_not}. The checks still run in the grader's "
-              "oracle, but a student's code can read and write whatever this user can (other submissions, "
-              "the solutions) and reach the network. Every row is marked 'unsandboxed'.", file=sys.stderr)
+    cluster = None
+    if scheduler is not None:
+        from .cluster import Cluster
+
+        cluster = Cluster(scheduler, sandboxed)  # connects first: a wrong address fails before any work
+        sandbox_state = cluster.sandbox_state
+    else:
+        bwrap, why_not = use_sandbox(sandboxed)
+        if bwrap is None:
+            print(f"mlcourse grade: grading WITHOUT the sandbox: {why_not}. The checks still run in the grader's "
+                  "oracle, but a student's code can read and write whatever this user can (other submissions, "
+                  "the solutions) and reach the network. Every row is marked 'unsandboxed'.", file=sys.stderr)
+        sandbox_state = "sandbox" if bwrap else "unsandboxed"
     os.makedirs(out, exist_ok=True)
     work = tempfile.mkdtemp(prefix="mlcourse-grade-")
     cache_dir = os.path.join(out, ".cache", assignment)
     os.makedirs(cache_dir, exist_ok=True)
-    workers = [Worker() for _ in range(max(1, jobs))]
+    workers = [] if cluster else [Worker() for _ in range(max(1, jobs))]
     try:
         for worker in workers:  # they import nbgrader while the template is made
             worker.start()
         template, notebooks, source_digest, oracle_files = _cached_template(root, assignment, cache_dir, work)
-        mplconfig = sandbox.matplotlib_config(os.path.join(cache_dir, "..", "matplotlib"))
         settings = (GRADER_VERSION, source_digest, timeout, notebook_timeout, memory_mb, max_output_bytes,
-                    "sandbox" if bwrap else "unsandboxed")
+                    sandbox_state)
         results, pending = {}, []
         for submission in discover(submissions, assignment, notebooks):
             digest = content_hash(submission.files, *settings)
@@ -253,59 +268,33 @@ def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048
             if os.path.exists(cached):
                 with open(cached) as f:
                     previous = json.load(f)
-                if previous.get("hash") == digest and "grader_error" not in previous["status"]:
+                # a row a worker graded without the sandbox is graded again once every worker has it
+                if previous.get("hash") == digest and "grader_error" not in previous["status"] and not (
+                        sandbox_state == "sandbox" and "unsandboxed" in previous["status"]):
                     results[submission.student] = previous
                     continue
             pending.append((submission, digest, cached))
 
-        slots = queue.Queue()
-        for index in range(len(workers)):
-            slots.put(index)
-        # generous: the kernels' whole time budget (one per notebook), plus start-up and feedback
-        wall_clock = notebook_timeout * len(notebooks) + 120
-
-        def run(item):
-            submission, digest, cached = item
-            slot = slots.get()
-            try:
-                slot_dir = os.path.join(work, f"worker-{slot}")
-                matched = match_notebooks(submission, notebooks, os.path.join(slot_dir, "unpacked", submission.student))
-                job = {"template": template, "course_dir": os.path.join(slot_dir, "course"),
-                       "assignment": assignment, "student": submission.student, "notebooks": matched,
-                       "timeout": timeout, "notebook_timeout": notebook_timeout, "memory_bytes": memory_mb * 2**20,
-                       "max_output_bytes": max_output_bytes, "bwrap": bwrap, "mplconfig": os.path.abspath(mplconfig),
-                       "hidden": [root, out, os.path.abspath(submissions)], **oracle_files}
-                result = _run_job(workers[slot], job, wall_clock)
-                if bwrap is None:
-                    result["status"] = [s for s in result["status"] if s != "ok"] or ["ok"]
-                    result["status"].append("unsandboxed")
-                result.update(student=submission.student, assignment=assignment, hash=digest,
-                              files=[os.path.basename(p) for p in submission.files],
-                              graded_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), graded_ns=time.time_ns())
-                result["feedback"] = _keep_feedback(result.get("feedback", []), out, submission.student)
-                autograded = result.pop("autograded", [])
-                if result.get("manual"):  # kept for the person who grades the written answers
-                    manual.keep_autograded(autograded, out, submission.student, assignment)
-                with open(cached, "w") as f:
-                    json.dump(result, f, indent=1)
-                return result
-            finally:
-                shutil.rmtree(os.path.join(work, f"worker-{slot}"), ignore_errors=True)
-                slots.put(slot)
-
-        bar = None
-        if progress and pending:
-            from tqdm import tqdm
-            bar = tqdm(total=len(pending), desc=f"grading {assignment}", unit="submission")
-        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            for future in concurrent.futures.as_completed([pool.submit(run, item) for item in pending]):
-                result = future.result()
-                results[result["student"]] = result
-                if bar:
-                    bar.set_postfix_str(f"{result['student']}: {'+'.join(result['status'])}")
-                    bar.update()
-        if bar:
-            bar.close()
+        context = {"assignment": assignment, "notebooks": notebooks, "template": template, "timeout": timeout,
+                   "notebook_timeout": notebook_timeout, "memory_bytes": memory_mb * 2**20,
+                   "max_output_bytes": max_output_bytes,
+                   # generous: the kernels' whole time budget (one per notebook), plus start-up and feedback
+                   "wall_clock": notebook_timeout * len(notebooks) + 120, **oracle_files}
+        bar = Progress(len(pending), assignment, progress, where=cluster.describe() if cluster else None)
+        if cluster is None:
+            context.update(bwrap=bwrap, hidden=[root, out, os.path.abspath(submissions)],
+                           mplconfig=os.path.abspath(sandbox.matplotlib_config(os.path.join(cache_dir, "..",
+                                                                                            "matplotlib"))))
+            graded = _grade_locally(pending, context, workers, work)
+        else:
+            graded = cluster.grade(pending, context, template, os.path.dirname(oracle_files["script"]))
+        for (submission, digest, cached), record in graded:
+            result = store(record, submission, digest, assignment, out, cached)
+            if result["student"] in results:  # never: each student is one task; a guard, not a merge
+                raise RuntimeError(f"mlcourse grade: {result['student']!r} was graded twice in one run")
+            results[result["student"]] = result
+            bar.update(result)
+        bar.close()
         ordered = [results[s] for s in sorted(results)]
         manual.sync(out, template, assignment, ordered)
         if similarity:
@@ -323,17 +312,134 @@ def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048
     finally:
         for worker in workers:
             worker.stop()
+        if cluster is not None:
+            cluster.close()
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _keep_feedback(paths, out, student):
-    """Copy a worker's feedback HTML into ``out/feedback/<student>/``; return the new paths."""
-    kept = []
-    folder = os.path.join(out, "feedback", student)
+def read_submission(submission):
+    """A submission's files as ``[(file name, bytes)]``, in its order: what travels to a
+    worker (a local slot or a Dask task). An ``.ipynb`` is read up to one byte past the
+    largest notebook graded, which keeps a larger one invalid for the same reason."""
+    from .worker import MAX_NOTEBOOK_BYTES
+
+    files = []
+    for path in submission.files:
+        with open(path, "rb") as f:
+            files.append((os.path.basename(path), f.read(MAX_NOTEBOOK_BYTES + 1) if path.endswith(".ipynb")
+                          else f.read()))
+    return files
+
+
+def _read_files(paths):
+    found = []
     for path in paths:
         if os.path.exists(path):
-            os.makedirs(folder, exist_ok=True)
-            target = os.path.join(folder, os.path.basename(path))
-            shutil.copy(path, target)
-            kept.append(os.path.relpath(target, out))
-    return kept
+            with open(path, "rb") as f:
+                found.append((os.path.basename(path), f.read()))
+    return found
+
+
+def grade_submission(context, student, files, scratch, worker):
+    """Grade ONE submission: the unit of work, the same for a local slot and a Dask task.
+
+    ``context`` holds the assignment's template, the oracle's files, the limits and the
+    sandbox (paths on the machine that grades); ``files`` the submission as
+    :func:`read_submission` gives it; ``scratch`` an empty folder of this grading's own;
+    ``worker`` the :class:`Worker` process that grades it (retried on a fresh one when
+    it dies). Returns the worker's result with the feedback and, for answers graded by
+    a person, the autograded notebooks as ``[(file name, bytes)]``: a record that needs
+    nothing of this machine to be stored (:func:`store`).
+    """
+    received = os.path.join(scratch, "received")
+    os.makedirs(received, exist_ok=True)
+    paths = []
+    for name, data in files:
+        path = os.path.join(received, os.path.basename(name))
+        with open(path, "wb") as f:
+            f.write(data)
+        paths.append(path)
+    matched = match_notebooks(Submission(student, tuple(paths)), context["notebooks"],
+                              os.path.join(scratch, "unpacked", student))
+    job = {"template": context["template"], "course_dir": os.path.join(scratch, "course"),
+           "assignment": context["assignment"], "student": student, "notebooks": matched,
+           "timeout": context["timeout"], "notebook_timeout": context["notebook_timeout"],
+           "memory_bytes": context["memory_bytes"], "max_output_bytes": context["max_output_bytes"],
+           "bwrap": context["bwrap"], "mplconfig": context["mplconfig"], "hidden": context["hidden"],
+           **{key: context[key] for key in ("script", "trusted", "modules", "lib")}}
+    result = _run_job(worker, job, context["wall_clock"])
+    if context["bwrap"] is None:
+        result["status"] = [s for s in result["status"] if s != "ok"] or ["ok"]
+        result["status"].append("unsandboxed")
+    result["feedback"] = _read_files(result.get("feedback", []))
+    autograded = result.pop("autograded", [])
+    result["autograded"] = _read_files(autograded) if result.get("manual") else []
+    return result
+
+
+def store(record, submission, digest, assignment, out, cached):
+    """Write one graded submission's feedback (and autograded notebooks) into ``out`` and
+    its result into the cache ``cached``; return the result as ``results.json`` has it."""
+    result = dict(record)
+    feedback, autograded = result.pop("feedback", []), result.pop("autograded", [])
+    result.update(student=submission.student, assignment=assignment, hash=digest,
+                  files=[os.path.basename(p) for p in submission.files],
+                  graded_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), graded_ns=time.time_ns())
+    folder = os.path.join(out, "feedback", submission.student)
+    result["feedback"] = []
+    for name, data in feedback:
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, name), "wb") as f:
+            f.write(data)
+        result["feedback"].append(os.path.relpath(os.path.join(folder, name), out))
+    if result.get("manual"):  # kept for the person who grades the written answers
+        manual.keep_autograded(autograded, out, submission.student, assignment)
+    with open(cached, "w") as f:
+        json.dump(result, f, indent=1)
+    return result
+
+
+def _grade_locally(pending, context, workers, work):
+    """Yield ``(item, record)`` as ``len(workers)`` local worker processes grade ``pending``."""
+    slots = queue.Queue()
+    for index in range(len(workers)):
+        slots.put(index)
+
+    def run(item):
+        submission = item[0]
+        slot = slots.get()
+        scratch = os.path.join(work, f"worker-{slot}")
+        try:
+            return item, grade_submission(context, submission.student, read_submission(submission), scratch,
+                                          workers[slot])
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+            slots.put(slot)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(workers)) as pool:
+        for future in concurrent.futures.as_completed([pool.submit(run, item) for item in pending]):
+            yield future.result()
+
+
+class Progress:
+    """The progress bar of a run, local or on a cluster: submissions done, grader errors,
+    submissions per second (tqdm's rate), and the last one graded."""
+
+    def __init__(self, total, assignment, show=True, where=None):
+        self.failed = 0
+        self.bar = None
+        if show and total:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=f"grading {assignment}" + (f" on {where}" if where else ""),
+                            unit="submission")
+
+    def update(self, result):
+        self.failed += "grader_error" in result["status"]
+        if self.bar:
+            self.bar.set_postfix_str(f"grader errors {self.failed}, {result['student']}: {'+'.join(result['status'])}")
+            self.bar.update()
+
+    def close(self):
+        if self.bar:
+            self.bar.close()

@@ -37,13 +37,14 @@ def _course(out, template, assignment):
     return course
 
 
-def keep_autograded(paths, out, student, assignment):
-    """Copy a worker's autograded notebooks into the formgrader's course directory."""
+def keep_autograded(files, out, student, assignment):
+    """Write a worker's autograded notebooks, ``[(file name, bytes)]``, into the
+    formgrader's course directory."""
     folder = os.path.join(out, FOLDER, "autograded", student, assignment)
     os.makedirs(folder, exist_ok=True)
-    for path in paths:
-        if os.path.exists(path):
-            shutil.copy(path, os.path.join(folder, os.path.basename(path)))
+    for name, data in files:
+        with open(os.path.join(folder, os.path.basename(name)), "wb") as f:
+            f.write(data)
 
 
 def sync(out, template, assignment, results):

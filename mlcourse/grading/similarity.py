@@ -18,6 +18,7 @@ boilerplate and never counts. Short solutions (a one-line formula) are similar b
 nature: **a high similarity is a reason to look, never proof**.
 """
 
+import contextlib
 import csv
 import html
 import io
@@ -46,6 +47,35 @@ def solution_cells(path):
     return cells
 
 
+def _stable_hashed_kgrams(string, k):
+    """copydetect's k-gram hashes, by a hash that is the same in every process.
+
+    copydetect hashes k-grams with Python's ``hash``, which is salted per process
+    (``PYTHONHASHSEED``): winnowing then keeps other k-grams in every run, and the same
+    submissions got slightly different similarities, and rows in another order, from one
+    run to the next (and between a local run and a cluster run). BLAKE2b's first 8 bytes
+    give the same 64-bit hashes everywhere."""
+    import hashlib
+
+    import numpy as np
+
+    return np.array([int.from_bytes(hashlib.blake2b(string[offset:offset + k].encode("utf-8", "surrogatepass"),
+                                                    digest_size=8).digest(), "little", signed=True)
+                     for offset in range(len(string) - k + 1)], dtype=np.int64)
+
+
+@contextlib.contextmanager
+def _stable_hashes():
+    from copydetect import utils
+
+    original = utils.hashed_kgrams
+    utils.hashed_kgrams = _stable_hashed_kgrams
+    try:
+        yield
+    finally:
+        utils.hashed_kgrams = original
+
+
 def _fingerprint(code, boilerplate):
     from copydetect import CodeFingerprint
 
@@ -67,7 +97,11 @@ def compare(codes, reference=None, released=None):
     from copydetect.detector import compare_files
     from copydetect.utils import highlight_overlap
 
-    reference, released = reference or {}, released or {}
+    with _stable_hashes():
+        return _compare(codes, reference or {}, released or {}, compare_files, highlight_overlap)
+
+
+def _compare(codes, reference, released, compare_files, highlight_overlap):
     rows = []
     cells = sorted({c for student in codes.values() for c in student})
     for cell in cells:

@@ -169,6 +169,10 @@ def _configure(job):
     config.ExecutePreprocessor.timeout = job["timeout"]
     config.GuardedExecute.max_output_bytes = job["max_output_bytes"]
     config.GuardedExecute.notebook_timeout = job["notebook_timeout"]
+    # Once the last cell has replied, the kernel is of no use: kill it rather than ask it to
+    # shut down and wait for it (a few tenths of a second per submission). Its sandbox, and
+    # every process in it, goes with it.
+    config.GuardedExecute.shutdown_kernel = "immediate"
     # Kernels talk over Unix sockets in this job's own folder: no TCP port that two
     # workers could both pick (the classic parallel-grading collision).
     config.KernelManager.transport = "ipc"
@@ -364,6 +368,31 @@ def run_job(job_path):
         json.dump(result, f)
 
 
+def _die_with_parent(poll=0.5):
+    """Stop this worker, and the kernel it runs, as soon as the process that started it is
+    gone: a Dask worker killed mid-grading (``kill -9``, a lost machine) must not leave a
+    grading and its kernel running, nor a half-written result, while the submission is
+    graded again elsewhere."""
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(poll)
+        try:
+            import psutil  # comes with ipykernel
+
+            for child in psutil.Process().children(recursive=True):
+                child.kill()
+        except Exception:
+            pass
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def serve():
     """Grade jobs named one per line on stdin, answering ``done`` on the real stdout.
 
@@ -371,6 +400,7 @@ def serve():
     every submission; each job still gets a fresh course directory and gradebook.
     Anything else printed goes to stderr, so it cannot garble the protocol.
     """
+    _die_with_parent()
     answers = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
     for line in sys.stdin:
