@@ -26,6 +26,7 @@ def playwright_session():
 BATCH_FIXTURES = ("graded", "ex01", "ex02", "course", "edition")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
 def pytest_collection_modifyitems(config, items):
     for item in items:
         used = [name for name in BATCH_FIXTURES if name in getattr(item, "fixturenames", ())]
