@@ -7,12 +7,8 @@ solution scores full marks, the untouched release 0, and each mistake loses the 
 of its task and gets its hint in the feedback.
 """
 
-import csv
-import html
 import os
 import re
-import shutil
-import subprocess
 import sys
 
 import nbformat
@@ -29,6 +25,7 @@ sys.path.insert(0, os.path.dirname(SOURCE))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "grading_fixtures"))
 import ex06_mistakes  # noqa: E402
 import submissions as fixtures  # noqa: E402
+from test_grading_batch import add_reference_notebooks, feedback_text, grade  # noqa: E402
 
 TASKS = {  # solution cell: (visible test, hidden test, points of both)
     "adagrad_solution": ("test_adagrad", "test_adagrad_hidden", 2),
@@ -289,7 +286,6 @@ def test_bad_callee_arguments_are_refused_naming_the_argument():
 
 # --- end to end: mlcourse grade ------------------------------------------------------------
 
-MLCOURSE = os.path.join(os.path.dirname(sys.executable), "mlcourse")
 
 
 @pytest.fixture(scope="session")
@@ -299,21 +295,9 @@ def graded(tmp_path_factory):
     cases = {"correct": (correct,)}
     cases.update({student: ({**correct, **replacements},) for student, (replacements, _) in MISTAKES.items()})
     fixtures.build(RELEASE, folder, cases)
-    shutil.copy(SOURCE, os.path.join(folder, f"instructor_{ASSIGNMENT}.ipynb"))
-    shutil.copy(RELEASE, os.path.join(folder, f"untouched_{ASSIGNMENT}.ipynb"))
+    add_reference_notebooks(folder, ASSIGNMENT)
     out = tmp_path_factory.mktemp("ex06_grades")
-    run = subprocess.run([MLCOURSE, "grade", ASSIGNMENT, str(folder), "--jobs", "2", "--out", str(out),
-                          "--timeout", "30", "--notebook-timeout", "120", "--quiet"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=1800)
-    assert run.returncode == 0, run.stderr[-3000:]
-    with open(os.path.join(out, "grades.csv")) as f:
-        return {row["student"]: row for row in csv.DictReader(f)}, out
-
-
-def feedback(out, student):
-    folder = os.path.join(out, "feedback", student)
-    text = "".join(open(os.path.join(folder, name)).read() for name in os.listdir(folder))
-    return html.unescape(re.sub(r"<[^>]+>", "", text))
+    return grade(ASSIGNMENT, folder, out, jobs=2, timeout=30, notebook_timeout=120, memory=None), out
 
 
 @pytest.mark.parametrize("student", ["instructor", "correct"])
@@ -339,7 +323,7 @@ def test_each_mistake_loses_its_points_and_gets_its_hint(graded, student):
     others = [test for cell, (v, h, _) in TASKS.items() if cell != task_of(student) for test in (v, h)
               if not (task_of(student) == "adam_solution" and test.startswith("test_adamw"))]
     assert all(float(row[test]) > 0 for test in others), student
-    assert MISTAKES[student][1] in feedback(out, student)
+    assert MISTAKES[student][1] in feedback_text(out, student)
     if student in BREAK_ADAMW:  # AdamW's test, run through the oracle, blames the student's Adam
         assert float(row["test_adamw"]) == 0
-        assert "adamw_update fails because of adam_update, which it calls" in feedback(out, student)
+        assert "adamw_update fails because of adam_update, which it calls" in feedback_text(out, student)

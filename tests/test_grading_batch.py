@@ -30,11 +30,15 @@ MEMORY_MB = 1200
 EX01_BATCH, EX02_BATCH = pytest.mark.xdist_group("ex01_batch"), pytest.mark.xdist_group("ex02_batch")
 
 
-def grade(assignment, submissions, out, jobs):
+def grade(assignment, submissions, out, jobs, *, timeout=CELL_TIMEOUT, notebook_timeout=NOTEBOOK_TIMEOUT,
+          memory=MEMORY_MB):
+    """`mlcourse grade` on a folder of submissions; the rows of grades.csv by student.
+    ``memory=None`` keeps mlcourse grade's own limit."""
+    limits = [] if memory is None else ["--memory", str(memory)]
     run = subprocess.run([MLCOURSE, "grade", assignment, str(submissions), "--jobs", str(jobs), "--out", str(out),
-                          "--timeout", str(CELL_TIMEOUT), "--notebook-timeout", str(NOTEBOOK_TIMEOUT),
-                          "--memory", str(MEMORY_MB), "--quiet"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=900)
+                          "--timeout", str(timeout), "--notebook-timeout", str(notebook_timeout), *limits,
+                          "--quiet"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=1800)
     assert run.returncode == 0, run.stderr[-3000:]
     with open(os.path.join(out, "grades.csv")) as f:
         return {row["student"]: row for row in csv.DictReader(f)}

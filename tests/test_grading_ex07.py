@@ -6,12 +6,8 @@ hidden test) and shows its hint in the feedback. Mistakes in independent tasks s
 student, to keep the batch small.
 """
 
-import csv
-import html
 import os
 import re
-import shutil
-import subprocess
 import sys
 
 import nbformat
@@ -19,9 +15,9 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "grading_fixtures"))
 import submissions as fixtures  # noqa: E402
+from test_grading_batch import add_reference_notebooks, feedback_text, grade  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MLCOURSE = os.path.join(os.path.dirname(sys.executable), "mlcourse")
 ASSIGNMENT = "ex07_schedules"
 SOURCE = os.path.join(ROOT, "solutions", ASSIGNMENT, f"{ASSIGNMENT}.ipynb")
 RELEASE = os.path.join(ROOT, "exercises", ASSIGNMENT, f"{ASSIGNMENT}.ipynb")
@@ -102,21 +98,9 @@ def test_the_fixtures_differ_from_the_solution():
 def graded(tmp_path_factory):
     folder = tmp_path_factory.mktemp("ex07_submissions")
     fixtures.build(RELEASE, folder, {student: ({**CORRECT, **cells},) for student, (cells, _, _) in STUDENTS.items()})
-    shutil.copy(SOURCE, os.path.join(folder, f"instructor_{ASSIGNMENT}.ipynb"))
-    shutil.copy(RELEASE, os.path.join(folder, f"untouched_{ASSIGNMENT}.ipynb"))
+    add_reference_notebooks(folder, ASSIGNMENT)
     out = tmp_path_factory.mktemp("ex07_grades")
-    run = subprocess.run([MLCOURSE, "grade", ASSIGNMENT, str(folder), "--jobs", "2", "--out", str(out),
-                          "--timeout", "60", "--notebook-timeout", "240", "--quiet"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=1800)
-    assert run.returncode == 0, run.stderr[-3000:]
-    with open(os.path.join(out, "grades.csv")) as f:
-        return {row["student"]: row for row in csv.DictReader(f)}, out
-
-
-def feedback_text(out, student):
-    folder = os.path.join(out, "feedback", student)
-    text = "".join(open(os.path.join(folder, f)).read() for f in os.listdir(folder))
-    return html.unescape(re.sub(r"<[^>]+>", "", text))
+    return grade(ASSIGNMENT, folder, out, jobs=2, timeout=60, notebook_timeout=240, memory=None), out
 
 
 def test_the_solution_scores_full_marks(graded):
