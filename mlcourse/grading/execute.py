@@ -33,6 +33,7 @@ from traitlets import Integer
 from nbgrader.preprocessors import Execute
 
 ORACLE = [None]  # the worker's oracle for the notebook being graded (one job at a time per worker)
+KERNELS = [None]  # the worker's kernels (:class:`.kernels.Kernels`) and this job's settings for them
 
 KERNEL_DIED = "KernelDied"
 OUTPUT_LIMIT = "OutputLimitExceeded"
@@ -71,9 +72,29 @@ class GuardedExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         self._notebook = (resources or {}).get("unique_key")
         self._kernel_dead = False
-        self._deadline = time.monotonic() + self.notebook_timeout
         self._cell_timeout = self.timeout
-        return super().preprocess(nb, resources, km)
+        if KERNELS[0] is None or km is not None:
+            self._deadline = time.monotonic() + self.notebook_timeout
+            return super().preprocess(nb, resources, km)
+        # a fresh kernel from the worker's pool (started ahead), given this notebook's folder;
+        # the oracle listens in the kernel's folder too
+        kernels, settings = KERNELS[0]
+        kernel = kernels.take(settings)
+        try:
+            kernel.receive((resources or {}).get("metadata", {}).get("path") or ".")
+            if ORACLE[0] is not None:
+                ORACLE[0].listen(kernel.oracle_socket)
+            self._deadline = time.monotonic() + self.notebook_timeout
+            return super().preprocess(nb, resources, kernel.manager)
+        finally:
+            if self.kc is not None:  # ours to close: nbclient leaves a kernel it did not start alone
+                try:
+                    self._cleanup_kernel()  # kills it (shutdown_kernel = "immediate")
+                except Exception:
+                    pass
+            self.km = self.kc = None
+            kernels.release(kernel)
+            kernels.prepare(settings)  # the next notebook's kernel boots while this one is scored
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code" or not cell.source.strip():

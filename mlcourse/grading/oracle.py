@@ -73,7 +73,8 @@ class Oracle:
     """Serve checker sessions for one submission; keep the record that scores it.
 
     ``script`` maps notebook -> grade_id -> expected checks (:func:`.script.read_script`);
-    ``allow_ref`` says which references the script may resolve.
+    ``allow_ref`` says which references the script may resolve. It listens at ``path``
+    and at each path given to :meth:`listen` (``path=None``: only those).
     """
 
     def __init__(self, path, script, allow_ref):
@@ -83,14 +84,22 @@ class Oracle:
         self.session = None
         self.records = {}      # (notebook, grade_id) -> list of (verdict, text)
         self.violations = []   # (notebook, grade_id or None, cell label, message)
-        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.servers = []      # (socket, path): one per kernel of this submission
+        self.closed = False
+        if path is not None:
+            self.listen(path)
+
+    def listen(self, path):
+        """Also accept checks at ``path`` (the socket a kernel of this submission was started
+        with; a submission of several notebooks has one kernel, and one socket, per notebook)."""
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         if os.path.exists(path):
             os.remove(path)
-        self.server.bind(path)
+        server.bind(path)
         os.chmod(path, 0o777)
-        self.server.listen(8)
-        self.closed = False
-        threading.Thread(target=self._accept, daemon=True).start()
+        server.listen(8)
+        self.servers.append((server, path))
+        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
 
     # --- the grader's side: which cell runs -------------------------------------------------
 
@@ -113,11 +122,12 @@ class Oracle:
     def close(self):
         self.end_cell()
         self.closed = True
-        try:
-            self.server.close()
-        finally:
-            if os.path.exists(self.path):
-                os.remove(self.path)
+        for server, path in self.servers:
+            try:
+                server.close()
+            finally:
+                if os.path.exists(path):
+                    os.remove(path)
 
     # --- the record ---------------------------------------------------------------------------
 
@@ -161,10 +171,10 @@ class Oracle:
 
     # --- sessions -----------------------------------------------------------------------------
 
-    def _accept(self):
+    def _accept(self, server):
         while not self.closed:
             try:
-                connection, _ = self.server.accept()
+                connection, _ = server.accept()
             except OSError:
                 return
             threading.Thread(target=self._serve, args=(connection,), daemon=True).start()

@@ -26,8 +26,9 @@ import nbformat
 
 from mlcourse.checks._integrity import TAMPER_MARKER
 
-from . import execute, sandbox
+from . import execute
 from .execute import KERNEL_DIED, NOTEBOOK_TIMEOUT, OUTPUT_LIMIT
+from .kernels import Kernels
 from .oracle import FAILED, INCOMPLETE, PASSED, TAMPERED, Oracle
 from .script import trusted_modules, trusted_reference
 
@@ -36,36 +37,6 @@ STATUSES = ("grader_error", "invalid_notebook", "missing", "tampered", "kernel_d
             "timeout", "output_limit", "tests_modified")
 _ERROR_STATUS = {"CellTimeoutError": "timeout", NOTEBOOK_TIMEOUT: "timeout", KERNEL_DIED: "kernel_died", "DeadKernelError": "kernel_died",
                  "MemoryError": "memory", OUTPUT_LIMIT: "output_limit"}
-
-
-def write_kernel_spec(job):
-    """The ``python3`` kernel spec of this job, in its own data dir: our launcher, in the
-    sandbox when the job has one. Returns the data dir."""
-    course_dir = job["course_dir"]
-    folder = os.path.join(course_dir, "jupyter_data", "kernels", "python3")
-    os.makedirs(folder, exist_ok=True)
-    run_dir, oracle_dir = os.path.join(course_dir, "run"), os.path.join(course_dir, "oracle")
-    launcher = [sys.executable, "-m", "mlcourse.grading.kernel_launcher", "-f", "{connection_file}"]
-    spec = {"display_name": "Python 3 (mlcourse grader)", "language": "python"}
-    if job.get("bwrap"):
-        env = sandbox.kernel_environment(job["lib"], os.path.join(oracle_dir, "oracle.sock"), job.get("memory_bytes"),
-                                         job.get("mplconfig"))
-        notebook_dir = os.path.join(course_dir, "autograded", job["student"], job["assignment"])
-        readonly = [job["mplconfig"]] if job.get("mplconfig") else []
-        spec["argv"] = sandbox.bwrap_command(job["bwrap"], lib=job["lib"], notebook_dir=notebook_dir, run_dir=run_dir,
-                                             oracle_dir=oracle_dir, env=env, hidden=job.get("hidden", ()),
-                                             readonly=readonly) + launcher
-        spec["interrupt_mode"] = "message"  # a signal would reach bubblewrap, not the kernel
-    else:
-        tmp = os.path.join(run_dir, "tmp")
-        os.makedirs(tmp, exist_ok=True)
-        env = sandbox.kernel_environment(job["lib"], os.path.join(oracle_dir, "oracle.sock"), job.get("memory_bytes"),
-                                         job.get("mplconfig"), tmp=tmp)
-        env.pop("PATH")
-        spec["argv"], spec["env"] = launcher, env
-    with open(os.path.join(folder, "kernel.json"), "w") as f:
-        json.dump(spec, f)
-    return os.path.join(course_dir, "jupyter_data")
 
 
 MAX_NOTEBOOK_BYTES = 100_000_000  # a notebook's outputs are cleared anyway; more is abuse
@@ -173,12 +144,6 @@ def _configure(job):
     # shut down and wait for it (a few tenths of a second per submission). Its sandbox, and
     # every process in it, goes with it.
     config.GuardedExecute.shutdown_kernel = "immediate"
-    # Kernels talk over Unix sockets in this job's own folder: no TCP port that two
-    # workers could both pick (the classic parallel-grading collision).
-    config.KernelManager.transport = "ipc"
-    config.KernelManager.ip = os.path.join(course_dir, "run", "kernel")
-    # and the connection file lies there too: the sandboxed kernel sees no other folder of ours
-    config.KernelManager.connection_file = os.path.join(course_dir, "run", "connection.json")
     config.Autograde.autograde_preprocessors = [GuardedExecute, IgnorePattern, ClearMetadataPreprocessor,
                                                 LimitOutput, SaveAutoGrades, AssignLatePenalties,
                                                 CheckCellMetadata]
@@ -260,13 +225,11 @@ def _load_script(job):
         return json.load(f)
 
 
-def grade(job):
-    """Grade one submission as described by ``job``; return the result dict."""
+def grade(job, kernels):
+    """Grade one submission as described by ``job``, its notebooks in fresh kernels from
+    ``kernels`` (:class:`~mlcourse.grading.kernels.Kernels`); return the result dict."""
     course_dir, assignment, student = job["course_dir"], job["assignment"], job["student"]
-    for folder in ("run", "oracle"):
-        os.makedirs(os.path.join(course_dir, folder), exist_ok=True)
-    os.environ["JUPYTER_DATA_DIR"] = write_kernel_spec(job)
-    os.environ["JUPYTER_PATH"] = os.environ["JUPYTER_DATA_DIR"]
+    os.makedirs(os.path.join(course_dir, "run"), exist_ok=True)
     os.environ["JUPYTER_RUNTIME_DIR"] = os.path.join(course_dir, "run")
     os.chdir(course_dir)
 
@@ -292,15 +255,16 @@ def grade(job):
                 "cells": {c: (None if c in manual else 0.0) for c in points}, "notes": notes, "feedback": []}
 
     api = NbGraderAPI(coursedir=coursedir, config=config)
-    oracle = Oracle(os.path.join(course_dir, "oracle", "oracle.sock"),
-                    {name: script["cells"] for name, script in scripts.items()},
+    # the oracle listens in each kernel's folder, as the kernel is taken (execute.GuardedExecute)
+    oracle = Oracle(None, {name: script["cells"] for name, script in scripts.items()},
                     trusted_reference(job.get("modules", [])))
     execute.ORACLE[0] = oracle
+    execute.KERNELS[0] = (kernels, Kernels.settings_of(job))
     try:
         with trusted_modules(job.get("trusted")):
             outcome = api.autograde(assignment, student)
     finally:
-        execute.ORACLE[0] = None
+        execute.ORACLE[0] = execute.KERNELS[0] = None
         oracle.close()
     if not outcome["success"]:
         error = (outcome.get("error") or "autograde failed").strip().splitlines()[-1]
@@ -352,18 +316,25 @@ def grade(job):
                                                    if f.endswith(".ipynb"))}
 
 
-def run_job(job_path):
-    """Grade the job described in the file ``job_path``; write its result file."""
+def run_job(job_path, kernels=None):
+    """Grade the job described in the file ``job_path``; write its result file.
+    ``kernels``: the worker's pool (a one-off pool, no kernel started ahead, if None)."""
     with open(job_path) as f:
         job = json.load(f)
     os.remove(job_path)
+    own = kernels is None
+    if own:
+        kernels = Kernels(ahead=False)
     try:
-        result = grade(job)
+        result = grade(job, kernels)
     except Exception as error:  # reported to the orchestrator, which may retry
         import traceback
 
         result = {"status": ["grader_error"], "notes": [f"grading failed: {type(error).__name__}: {error}"],
                   "log": traceback.format_exc()[-4000:]}
+    finally:
+        if own:
+            kernels.close()
     with open(job["result_path"], "w") as f:
         json.dump(result, f)
 
@@ -403,11 +374,15 @@ def serve():
     _die_with_parent()
     answers = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
-    for line in sys.stdin:
-        if line.strip():
-            run_job(line.strip())
-            answers.write("done\n")
-            answers.flush()
+    kernels = Kernels(ahead=os.environ.get("MLCOURSE_KERNELS_AHEAD", "1") != "0")
+    try:
+        for line in sys.stdin:
+            if line.strip():
+                run_job(line.strip(), kernels)
+                answers.write("done\n")
+                answers.flush()
+    finally:
+        kernels.close()
 
 
 if __name__ == "__main__":
