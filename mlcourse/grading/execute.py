@@ -26,11 +26,14 @@ import asyncio
 import json
 import time
 
+from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from traitlets import Integer
 
 from nbgrader.preprocessors import Execute
+
+from .kernels import wait_until_ready
 
 ORACLE = [None]  # the worker's oracle for the notebook being graded (one job at a time per worker)
 KERNELS = [None]  # the worker's kernels (:class:`.kernels.Kernels`) and this job's settings for them
@@ -79,7 +82,8 @@ class GuardedExecute(Execute):
         # a fresh kernel from the worker's pool (started ahead), given this notebook's folder;
         # the oracle listens in the kernel's folder too
         kernels, settings = KERNELS[0]
-        kernel = kernels.take(settings)
+        kernel = self._kernel = kernels.take(settings)
+        kernels.prepare(settings)  # the next notebook's kernel boots while this one runs
         try:
             kernel.receive((resources or {}).get("metadata", {}).get("path") or ".")
             if ORACLE[0] is not None:
@@ -92,9 +96,24 @@ class GuardedExecute(Execute):
                     self._cleanup_kernel()  # kills it (shutdown_kernel = "immediate")
                 except Exception:
                     pass
-            self.km = self.kc = None
+            self.km = self.kc = self._kernel = None
             kernels.release(kernel)
-            kernels.prepare(settings)  # the next notebook's kernel boots while this one is scored
+
+    async def async_start_new_kernel_client(self):
+        """The kernel's own client (connected while it booted), else a new one as nbclient makes."""
+        kernel = getattr(self, "_kernel", None)
+        if kernel is None or kernel.client is None:
+            return await super().async_start_new_kernel_client()
+        self.kc = kernel.client
+        try:
+            await wait_until_ready(kernel, self.startup_timeout)
+        except Exception:
+            await self._async_cleanup_kernel()
+            raise
+        self.kc.allow_stdin = False
+        return self.kc
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code" or not cell.source.strip():

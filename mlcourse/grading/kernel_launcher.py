@@ -10,6 +10,7 @@ runs any student code this launcher
   machine, and the size of any file it writes;
 * copies a prepared matplotlib font cache into the private ``/tmp``
   (``MLCOURSE_MPLCONFIG``), so that a notebook that plots does not rebuild it;
+* leaves out the debugger (debugpy), which grading has no use for;
 * makes every checker a client of the grader's oracle listening at ``MLCOURSE_ORACLE``
   (:class:`mlcourse.checks._client.OracleDriver`).
 
@@ -38,6 +39,11 @@ def main():
         import shutil
 
         shutil.copytree(prepared, target)
+    # No debugger in a grading kernel: ipykernel runs without debugpy when it cannot import
+    # it, and not importing it saves a tenth of a second of every kernel's start.
+    import sys
+
+    sys.modules.setdefault("debugpy", None)
     oracle = os.environ.pop("MLCOURSE_ORACLE", "")
     if oracle:
         from mlcourse.checks import _client, _driver

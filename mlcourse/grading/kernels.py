@@ -26,6 +26,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 
 from . import sandbox
 
@@ -65,6 +66,7 @@ class Kernel:
         self.folder, self.settings, self.manager = folder, settings, manager
         self.notebook_dir = os.path.join(folder, "notebook")
         self.oracle_socket = os.path.join(folder, "oracle", "oracle.sock")
+        self.client = None  # an AsyncKernelClient, its channels started
 
     def receive(self, notebook_dir):
         """Copy the notebook's folder (as nbgrader prepared it) into the kernel's own."""
@@ -74,6 +76,54 @@ class Kernel:
                 shutil.copytree(source, target, symlinks=True)
             else:
                 shutil.copy2(source, target, follow_symlinks=False)
+
+
+async def _matching(channel, match, timeout):
+    """The first message on ``channel`` that ``match``-es within ``timeout`` s, else None."""
+    from queue import Empty
+
+    from jupyter_core.utils import ensure_async
+
+    end = time.monotonic() + timeout
+    while (left := end - time.monotonic()) > 0:
+        try:
+            message = await ensure_async(channel.get_msg(timeout=left))
+        except Empty:
+            return None
+        if match(message):
+            return message
+    return None
+
+
+async def wait_until_ready(kernel, timeout):
+    """Return once the kernel answers on its shell channel and its status reaches the client
+    on IOPub (so that no output of the first cell can be lost).
+
+    jupyter_client's ``wait_for_ready`` does the same and then waits for 0.2 s of silence on
+    IOPub, to drop the status messages of its request: a fifth of a second per notebook,
+    spent waiting. nbclient ignores messages that do not answer its own requests, so here
+    they are left alone.
+    """
+    from jupyter_core.utils import ensure_async
+
+    client, deadline = kernel.client, time.monotonic() + timeout
+    while True:
+        request = client.kernel_info()
+
+        def answers(message):
+            return message.get("parent_header", {}).get("msg_id") == request
+
+        def idle(message):
+            return (answers(message) and message.get("msg_type") == "status"
+                    and message.get("content", {}).get("execution_state") == "idle")
+
+        if (await _matching(client.shell_channel, answers, 1) is not None
+                and await _matching(client.iopub_channel, idle, 0.2) is not None):
+            return
+        if not await ensure_async(kernel.manager.is_alive()):
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
 
 
 class Kernels:
@@ -112,7 +162,13 @@ class Kernels:
                                                   ensure_native_kernel=False))
         run_sync(manager.start_kernel)(cwd=os.path.join(folder, "notebook"),
                                        extra_arguments=["--HistoryManager.hist_file=:memory:"])
-        return Kernel(folder, settings, manager)
+        kernel = Kernel(folder, settings, manager)
+        # Connected now, while the kernel boots: a client that connects only when the kernel is
+        # ready misses its first status messages (ZeroMQ's "slow joiner") and jupyter_client then
+        # waits 0.2 s for them before asking again.
+        kernel.client = manager.client()
+        kernel.client.start_channels()
+        return kernel
 
     def take(self, settings):
         """A fresh kernel for ``settings`` (the one started ahead, if it was started for them)."""
@@ -145,6 +201,8 @@ class Kernels:
         from jupyter_core.utils import run_sync
 
         try:
+            if kernel.client is not None:
+                kernel.client.stop_channels()
             if run_sync(kernel.manager.is_alive)():
                 run_sync(kernel.manager.shutdown_kernel)(now=True)
         except Exception:

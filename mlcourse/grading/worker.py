@@ -22,15 +22,20 @@ import os
 import re
 import sys
 
-import nbformat
+# nbformat's validator (jsonschema) imports rfc3987_syntax when it is installed, which
+# builds Lark grammars for URI formats on import: most of a second at every worker's start,
+# for formats no notebook schema checks. Without it jsonschema leaves those formats unchecked.
+sys.modules.setdefault("rfc3987_syntax", None)
 
-from mlcourse.checks._integrity import TAMPER_MARKER
+import nbformat  # noqa: E402
 
-from . import execute
-from .execute import KERNEL_DIED, NOTEBOOK_TIMEOUT, OUTPUT_LIMIT
-from .kernels import Kernels
-from .oracle import FAILED, INCOMPLETE, PASSED, TAMPERED, Oracle
-from .script import trusted_modules, trusted_reference
+from mlcourse.checks._integrity import TAMPER_MARKER  # noqa: E402
+
+from . import execute  # noqa: E402
+from .execute import KERNEL_DIED, NOTEBOOK_TIMEOUT, OUTPUT_LIMIT  # noqa: E402
+from .kernels import Kernels  # noqa: E402
+from .oracle import FAILED, INCOMPLETE, PASSED, TAMPERED, Oracle  # noqa: E402
+from .script import trusted_modules, trusted_reference  # noqa: E402
 
 # Statuses, most serious first; a result lists every one that applies.
 STATUSES = ("grader_error", "invalid_notebook", "missing", "tampered", "kernel_died", "memory",
