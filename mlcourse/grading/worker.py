@@ -129,6 +129,46 @@ def scan_outputs(nb):
     return found
 
 
+_EXPORTER = []
+
+
+def feedback_exporter():
+    """nbconvert's HTMLExporter with this worker's compiled feedback templates.
+
+    nbgrader makes a new exporter for each submission's feedback, whose new Jinja
+    environment would compile the templates again: about half the time of writing a
+    student's feedback. Here the compiled code is kept in memory (a Jinja bytecode cache,
+    which keys it by template name and a checksum of the template's source).
+    """
+    if _EXPORTER:
+        return _EXPORTER[0]
+    import jinja2
+    from nbconvert.exporters import HTMLExporter
+
+    class Compiled(jinja2.BytecodeCache):
+        def __init__(self):
+            self.code = {}
+
+        def load_bytecode(self, bucket):
+            if bucket.key in self.code:
+                bucket.bytecode_from_string(self.code[bucket.key])
+
+        def dump_bytecode(self, bucket):
+            self.code[bucket.key] = bucket.bytecode_to_string()
+
+    compiled = Compiled()
+
+    class FeedbackExporter(HTMLExporter):
+        @property
+        def environment(self):
+            environment = super().environment
+            environment.bytecode_cache = compiled
+            return environment
+
+    _EXPORTER.append(FeedbackExporter)
+    return FeedbackExporter
+
+
 def _configure(job):
     """nbgrader's configuration for this job: the course's file plus the grader's limits."""
     from traitlets.config.loader import PyFileConfigLoader
@@ -149,6 +189,7 @@ def _configure(job):
     # shut down and wait for it (a few tenths of a second per submission). Its sandbox, and
     # every process in it, goes with it.
     config.GuardedExecute.shutdown_kernel = "immediate"
+    config.GenerateFeedback.exporter_class = feedback_exporter()
     config.Autograde.autograde_preprocessors = [GuardedExecute, IgnorePattern, ClearMetadataPreprocessor,
                                                 LimitOutput, SaveAutoGrades, AssignLatePenalties,
                                                 CheckCellMetadata]
