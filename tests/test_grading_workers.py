@@ -1,6 +1,7 @@
 """The orchestrator's handling of failing workers (no kernels: workers are faked)."""
 
 import json
+import os
 
 import pytest
 
@@ -54,8 +55,10 @@ def test_a_hanging_grading_is_a_timeout_not_retried(job):
 
 
 def test_a_real_worker_survives_a_broken_job(tmp_path):
-    """The real worker process reports an unreadable job as grader_error and keeps serving."""
-    worker = batch.Worker()
+    """The real worker process reports an unreadable job as grader_error and keeps serving;
+    stopped, it leaves no folder of its kernels behind."""
+    kernels = tmp_path / "kernels"
+    worker = batch.Worker(str(kernels))
     try:
         for attempt in range(2):
             job_path = tmp_path / f"job{attempt}.json"
@@ -65,8 +68,10 @@ def test_a_real_worker_survives_a_broken_job(tmp_path):
                                             "max_output_bytes": 10, "notebooks": {}}))
             assert worker.run(str(job_path), wall_clock=120) == "done"
             assert json.loads(result_path.read_text())["status"] == ["grader_error"]
+        assert len(os.listdir(kernels)) == 1  # the worker's folder of kernels
     finally:
         worker.stop()
+    assert os.listdir(kernels) == []
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -67,31 +67,47 @@ def prepare_template(root, assignment, folder):
 
 
 class Worker:
-    """A long-lived ``python -m mlcourse.grading.worker --serve`` process for one slot."""
+    """A long-lived ``python -m mlcourse.grading.worker --serve`` process for one slot;
+    its kernels' folders go in ``scratch`` if given."""
 
-    def __init__(self):
+    def __init__(self, scratch=None):
         self.process = None
+        self.scratch = scratch
 
     def start(self):
         import threading
 
+        env = tool_env()
+        if self.scratch:
+            env["MLCOURSE_KERNELS_DIR"] = self.scratch
         self.process = subprocess.Popen([sys.executable, "-m", "mlcourse.grading.worker", "--serve"],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.DEVNULL, text=True, start_new_session=True,
-                                        env=tool_env())
+                                        env=env)
         self.answers = queue.Queue()
         process, answers = self.process, self.answers
         threading.Thread(target=lambda: [answers.put(line) for line in process.stdout] + [answers.put("")],
                          daemon=True).start()
 
-    def stop(self):
-        if self.process is not None:
+    def stop(self, graceful=True):
+        """Stop the process: ``graceful``, it is asked to (end of its input: it stops the
+        kernel it started ahead and removes its folders) and killed only if it has not
+        stopped within seconds; else killed at once (with every process of its group)."""
+        if self.process is None:
+            return
+        if graceful:
+            try:
+                self.process.stdin.close()
+                self.process.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        if self.process.poll() is None:
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
             self.process.wait()
-            self.process = None
+        self.process = None
 
     def run(self, job_path, wall_clock):
         """Return "done", "timeout" (the worker was killed) or "died"."""
@@ -102,12 +118,12 @@ class Worker:
             self.process.stdin.flush()
             answer = self.answers.get(timeout=wall_clock)
         except queue.Empty:
-            self.stop()
+            self.stop(graceful=False)
             return "timeout"
         except (BrokenPipeError, OSError):
             answer = ""
         if answer.strip() != "done":
-            self.stop()
+            self.stop(graceful=False)
             return "died"
         return "done"
 
@@ -254,7 +270,7 @@ def grade(root, assignment, submissions, out, jobs=1, timeout=60, memory_mb=2048
     work = tempfile.mkdtemp(prefix="mlcourse-grade-")
     cache_dir = os.path.join(out, ".cache", assignment)
     os.makedirs(cache_dir, exist_ok=True)
-    workers = [] if cluster else [Worker() for _ in range(max(1, jobs))]
+    workers = [] if cluster else [Worker(os.path.join(work, f"kernels-{slot}")) for slot in range(max(1, jobs))]
     try:
         for worker in workers:  # they import nbgrader while the template is made
             worker.start()

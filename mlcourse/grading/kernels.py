@@ -130,11 +130,14 @@ class Kernels:
     """The kernels of one grading worker: :meth:`take` one for a notebook (the one started
     ahead if its settings match, else a new one), :meth:`release` it when the notebook
     has run (killed, folder removed), :meth:`prepare` the next. ``ahead=False`` starts
-    each kernel only when it is taken."""
+    each kernel only when it is taken; their folders are made in ``parent`` (default: the
+    system's temporary folder)."""
 
-    def __init__(self, ahead=True):
+    def __init__(self, ahead=True, parent=None):
         self.ahead = ahead
-        self.root = tempfile.mkdtemp(prefix="mlcourse-kernels-")
+        if parent:
+            os.makedirs(parent, exist_ok=True)
+        self.root = tempfile.mkdtemp(prefix="mlcourse-kernels-", dir=parent)
         self.ready = None
         self.count = 0
 

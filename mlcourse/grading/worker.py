@@ -20,6 +20,7 @@ unless the oracle recorded every one of its checks as passed; a protocol violati
 import json
 import os
 import re
+import shutil
 import sys
 
 # nbformat's validator (jsonschema) imports rfc3987_syntax when it is installed, which
@@ -385,11 +386,11 @@ def run_job(job_path, kernels=None):
         json.dump(result, f)
 
 
-def _die_with_parent(poll=0.5):
-    """Stop this worker, and the kernel it runs, as soon as the process that started it is
+def _die_with_parent(leftovers=(), poll=0.5):
+    """Stop this worker, and the kernels it runs, as soon as the process that started it is
     gone: a Dask worker killed mid-grading (``kill -9``, a lost machine) must not leave a
     grading and its kernel running, nor a half-written result, while the submission is
-    graded again elsewhere."""
+    graded again elsewhere. The folders ``leftovers`` are removed."""
     import threading
     import time
 
@@ -405,6 +406,8 @@ def _die_with_parent(poll=0.5):
                 child.kill()
         except Exception:
             pass
+        for folder in leftovers:
+            shutil.rmtree(folder, ignore_errors=True)
         os._exit(1)
 
     threading.Thread(target=watch, daemon=True).start()
@@ -417,10 +420,13 @@ def serve():
     every submission; each job still gets a fresh course directory and gradebook.
     Anything else printed goes to stderr, so it cannot garble the protocol.
     """
-    _die_with_parent()
+    # the kernels' folders: in the grader's scratch folder when it gives one (removed with it
+    # even if this process is killed), else a temporary folder of this process
+    kernels = Kernels(ahead=os.environ.get("MLCOURSE_KERNELS_AHEAD", "1") != "0",
+                      parent=os.environ.get("MLCOURSE_KERNELS_DIR") or None)
+    _die_with_parent([kernels.root])
     answers = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
-    kernels = Kernels(ahead=os.environ.get("MLCOURSE_KERNELS_AHEAD", "1") != "0")
     try:
         for line in sys.stdin:
             if line.strip():
