@@ -7,6 +7,8 @@ the batch grader            :mod:`~mlcourse.grading.batch` (the orchestrator: co
                             (grades one submission in its own course directory),
                             :mod:`~mlcourse.grading.execute` (nbgrader's Execute preprocessor,
                             hardened: timeouts, dead kernels, output floods),
+                            :mod:`~mlcourse.grading.kernels` (a fresh kernel per notebook,
+                            started one notebook ahead),
                             :mod:`~mlcourse.grading.submissions` (finding them),
                             :mod:`~mlcourse.grading.report` (``grades.csv``, the summary figure),
                             :mod:`~mlcourse.grading.cluster` (the same grading as tasks on a

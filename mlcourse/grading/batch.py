@@ -6,7 +6,10 @@
 2. ``jobs`` worker processes (``python -m mlcourse.grading.worker --serve``) take
    submissions one at a time; each is graded in a fresh copy of the template (own
    gradebook, own kernel spec with a memory limit), its notebook in its own kernel.
-   Kernels use Unix sockets in the job's folder (no TCP port to collide on). A
+   Each notebook gets a fresh kernel, which the worker started while the notebook
+   before it ran (:mod:`.kernels`: it is ready when needed; ``MLCOURSE_KERNELS_AHEAD=0``
+   starts each only when needed). Kernels use Unix sockets in their own folder (no
+   TCP port to collide on). A
    grading that fails for the grader's own reasons (kernel did not start, the
    worker died) is retried on a fresh worker; one that hangs is killed after a
    wall-clock limit. Nothing a submission does reaches another's result.

@@ -10,7 +10,8 @@ written as JSON next to it.
 Steps: read each notebook (invalid JSON -> ``invalid_notebook``), compare its locked
 cells with the gradebook's checksums (edited or deleted -> ``tests_modified``; nbgrader
 restores them), start this submission's :class:`~mlcourse.grading.oracle.Oracle`,
-autograde with :class:`~mlcourse.grading.execute.GuardedExecute` (each kernel in its
+autograde with :class:`~mlcourse.grading.execute.GuardedExecute` (each notebook in a
+fresh kernel from the worker's :class:`~mlcourse.grading.kernels.Kernels`, in its
 sandbox, :mod:`mlcourse.grading.sandbox`), then score every test cell that calls a
 checker from the oracle's record (a cell the notebook shows as passed earns nothing
 unless the oracle recorded every one of its checks as passed; a protocol violation is
