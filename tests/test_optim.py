@@ -7,20 +7,17 @@ from the registry tests/optim_cases.py. Live comparisons with randomised
 hyperparameters are in test_optim_torch.py.
 """
 
-import importlib.util
 import json
-import pathlib
 
+import golden_scripts
 import numpy as np
 import optim_cases
 import pytest
 
 from mlcourse import optim
 
-GOLDEN_DIR = pathlib.Path(__file__).with_name("golden")
-_spec = importlib.util.spec_from_file_location("make_golden_optim", GOLDEN_DIR / "make_golden_optim.py")
-golden_cases = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(golden_cases)
+GOLDEN_DIR = golden_scripts.GOLDEN_DIR
+golden_cases = golden_scripts.load("make_golden_optim")
 GOLDEN = json.loads((GOLDEN_DIR / "optim.json").read_text())["cases"]
 TOLERANCE = {"float64": 1e-12, "float32": 1e-6}
 

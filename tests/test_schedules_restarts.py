@@ -5,9 +5,7 @@ checked with every other schedule in test_schedules.py; here are the properties 
 SGDR itself and, when torch is installed, random arguments against live torch.
 """
 
-import importlib.util
-from pathlib import Path
-
+import golden_scripts
 import numpy as np
 import pytest
 
@@ -87,10 +85,7 @@ def test_argument_errors_name_the_argument_and_value(make, error, message):
 
 def test_random_arguments_match_live_torch():
     pytest.importorskip("torch")
-    spec = importlib.util.spec_from_file_location(
-        "make_golden_schedules", Path(__file__).parent / "golden" / "make_golden_schedules.py")
-    golden = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(golden)
+    golden = golden_scripts.load("make_golden_schedules")
     rng = np.random.default_rng(2017)
     for _ in range(12):
         lr = float(rng.choice([1.0, 0.1, 3e-4]) * rng.uniform(0.5, 2))

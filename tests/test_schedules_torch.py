@@ -4,9 +4,7 @@ Skipped without torch. The torch side is tests/golden/make_golden_schedules.py's
 ``torch_lrs`` and ``torch_plateau_lrs``, the code that writes the golden file.
 """
 
-import importlib.util
-from pathlib import Path
-
+import golden_scripts
 import numpy as np
 import pytest
 
@@ -14,11 +12,7 @@ torch = pytest.importorskip("torch")
 
 from mlcourse import optim, schedules as S  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location(
-    "make_golden_schedules", Path(__file__).parent / "golden" / "make_golden_schedules.py"
-)
-golden = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(golden)
+golden = golden_scripts.load("make_golden_schedules")
 
 STEPS = 200
 

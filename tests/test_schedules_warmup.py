@@ -4,9 +4,7 @@ The golden cases (torch's SequentialLR of LinearLR and CosineAnnealingLR) are ch
 with every other schedule in test_schedules.py.
 """
 
-import importlib.util
-from pathlib import Path
-
+import golden_scripts
 import numpy as np
 import pytest
 
@@ -51,10 +49,7 @@ def test_argument_errors_name_the_argument_and_value(make, error, message):
 
 def test_random_arguments_match_live_torch():
     pytest.importorskip("torch")
-    spec = importlib.util.spec_from_file_location(
-        "make_golden_schedules", Path(__file__).parent / "golden" / "make_golden_schedules.py")
-    golden = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(golden)
+    golden = golden_scripts.load("make_golden_schedules")
     rng = np.random.default_rng(2019)
     for _ in range(10):
         total = int(rng.integers(2, 300))
