@@ -128,3 +128,24 @@ def test_without_kernels_ahead_nothing_is_started_early(settings):
         assert pool.ready is None
     finally:
         pool.close()
+
+
+@pytest.mark.skipif(SANDBOX is None, reason="bubblewrap is not running: nothing is isolated")
+def test_a_python_installation_under_tmp_is_seen_in_the_sandbox(tmp_path, monkeypatch):
+    """A course checked out under /tmp (its .venv too): the sandbox's private /tmp must not
+    hide the Python it runs (every kernel died, every submission was a grader_error)."""
+    import subprocess
+
+    python = tmp_path / "checkout" / ".venv"
+    python.mkdir(parents=True)
+    (python / "marker").write_text("the course's Python\n")
+    real = sandbox._python_roots
+    monkeypatch.setattr(sandbox, "_python_roots", lambda: real() + [str(python)])
+    folders = {name: tmp_path / name for name in ("lib", "notebook", "run", "oracle")}
+    for folder in folders.values():
+        folder.mkdir()
+    command = sandbox.bwrap_command(SANDBOX, lib=str(folders["lib"]), notebook_dir=str(folders["notebook"]),
+                                    run_dir=str(folders["run"]), oracle_dir=str(folders["oracle"]),
+                                    env={"PATH": "/usr/bin:/bin"}, hidden=[str(tmp_path / "checkout")])
+    run = subprocess.run(command + ["cat", str(python / "marker")], capture_output=True, text=True, timeout=60)
+    assert (run.returncode, run.stdout) == (0, "the course's Python\n"), run.stderr

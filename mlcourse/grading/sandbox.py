@@ -304,6 +304,9 @@ def bwrap_command(bwrap, *, lib, notebook_dir, run_dir, oracle_dir, env, hidden=
     env_command = shutil.which("env") or "/usr/bin/env"
     args = [env_command, "-i", bwrap, "--unshare-all", "--die-with-parent", "--cap-drop", "ALL", "--clearenv",
             "--hostname", "grading"]
+    # The private /tmp first: bubblewrap mounts in order, and a Python installation (a course's
+    # .venv) under /tmp, mounted before it, would be hidden by it: every kernel would fail to start.
+    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]
     for path in SYSTEM:
         if os.path.islink(path):
             args += ["--symlink", os.readlink(path), path]
@@ -316,7 +319,6 @@ def bwrap_command(bwrap, *, lib, notebook_dir, run_dir, oracle_dir, env, hidden=
     for path in ETC:
         if os.path.exists(path):
             args += ["--ro-bind", path, path]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]
     mounted = [s for s in SYSTEM if os.path.isdir(s) and not os.path.islink(s)] + roots
     for folder in {os.path.realpath(h) for h in hidden if h}:
         if any(_inside(folder, m) for m in mounted):
