@@ -74,6 +74,29 @@ def student_source(function, name):
     return re.sub(rf"^def {function.__name__}\(", f"def {name}(", source, count=1, flags=re.M)
 
 
+def with_student(assignment, functions):
+    """The solution's namespace with the student's versions of some functions:
+    ``functions`` maps a name the notebook defines to source code, or to a function (a
+    wrong implementation of a mistakes module, renamed as the notebook names it); None
+    keeps the solution's."""
+    glob = namespace(assignment)
+    for name, code in functions.items():
+        if code is not None:
+            exec(code if isinstance(code, str) else student_source(code, name), glob)
+    return glob
+
+
+def failure(assignment, grade_id, glob):
+    """The message of the CheckFailed that test cell ``grade_id`` raises on ``glob``."""
+    import pytest
+
+    from mlcourse import checks
+
+    with pytest.raises(checks.CheckFailed) as info:
+        run_cell(assignment, grade_id, glob)
+    return str(info.value)
+
+
 @contextlib.contextmanager
 def oracle(assignment):
     """The grader's oracle for the assignment's source notebook, as ``mlcourse grade`` runs it

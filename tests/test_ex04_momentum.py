@@ -12,7 +12,7 @@ import re
 import pytest
 
 from mlcourse import checks
-from notebook_cells import graded_cells, in_folder, namespace, run_cell
+from notebook_cells import failure, graded_cells, in_folder, namespace, run_cell, with_student
 
 ASSIGNMENT = "ex04_momentum"
 with in_folder(ASSIGNMENT):
@@ -90,21 +90,13 @@ def best_beta(lr, smallest, largest, betas):
 
 
 def student(radius=None, search=None):
-    """The solution's namespace with the student's radius and/or search typed as ``source``
-    (or a wrong implementation of ex04_mistakes, renamed as the notebook names it)."""
-    from notebook_cells import student_source
-
-    glob = namespace(ASSIGNMENT)
-    for code, name in ((radius, "momentum_spectral_radius"), (search, "best_beta")):
-        if code is not None:
-            exec(code if isinstance(code, str) else student_source(code, name), glob)
-    return glob
+    """The solution's namespace with the student's radius and/or search (source, or a
+    wrong implementation of ex04_mistakes)."""
+    return with_student(ASSIGNMENT, {"momentum_spectral_radius": radius, "best_beta": search})
 
 
 def _message(glob, cell="test_search"):
-    with pytest.raises(checks.CheckFailed) as info:
-        run_cell(ASSIGNMENT, cell, glob)
-    return str(info.value)
+    return failure(ASSIGNMENT, cell, glob)
 
 
 @pytest.mark.parametrize("cell", ["test_search", "test_search_hidden"])

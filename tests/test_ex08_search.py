@@ -323,23 +323,17 @@ def random_search(train, n_trials, rng):
 
 
 def notebook_student(sampler=None, search_code=None):
-    """The exercise's solution namespace with the student's sampler and/or search replaced
-    (a wrong implementation is renamed as the notebook names it)."""
-    from notebook_cells import namespace, student_source
+    """The exercise's solution namespace with the student's sampler and/or search (source,
+    or a wrong implementation)."""
+    from notebook_cells import with_student
 
-    glob = namespace("ex08_search")
-    for code, name in ((sampler, "sample_loguniform"), (search_code, "random_search")):
-        if code is not None:
-            exec(code if isinstance(code, str) else student_source(code, name), glob)
-    return glob
+    return with_student("ex08_search", {"sample_loguniform": sampler, "random_search": search_code})
 
 
 def _search_message(glob, cell="test_random_search"):
-    from notebook_cells import run_cell
+    from notebook_cells import failure
 
-    with pytest.raises(checks.CheckFailed) as info:
-        run_cell("ex08_search", cell, glob)
-    return str(info.value)
+    return failure("ex08_search", cell, glob)
 
 
 def test_a_stub_sampler_is_named_by_its_own_name_in_the_search_test():
