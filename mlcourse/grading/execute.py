@@ -90,26 +90,18 @@ class GuardedExecute(Execute):
                 ORACLE[0].listen(kernel.oracle_socket)
             self._deadline = time.monotonic() + self.notebook_timeout
             return super().preprocess(nb, resources, kernel.manager)
-        finally:
-            if self.kc is not None:  # ours to close: nbclient leaves a kernel it did not start alone
-                try:
-                    self._cleanup_kernel()  # kills it (shutdown_kernel = "immediate")
-                except Exception:
-                    pass
+        finally:  # nbclient leaves alone a kernel it did not start: the pool kills it
             self.km = self.kc = self._kernel = None
             kernels.release(kernel)
 
     async def async_start_new_kernel_client(self):
-        """The kernel's own client (connected while it booted), else a new one as nbclient makes."""
+        """The pool's kernel's own client (connected while it booted), else a new one as
+        nbclient makes."""
         kernel = getattr(self, "_kernel", None)
-        if kernel is None or kernel.client is None:
+        if kernel is None:
             return await super().async_start_new_kernel_client()
         self.kc = kernel.client
-        try:
-            await wait_until_ready(kernel, self.startup_timeout)
-        except Exception:
-            await self._async_cleanup_kernel()
-            raise
+        await wait_until_ready(kernel, self.startup_timeout)
         self.kc.allow_stdin = False
         return self.kc
 
