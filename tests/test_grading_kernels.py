@@ -91,6 +91,14 @@ def test_a_kernel_started_for_other_settings_is_not_used(pool, settings):
     pool.release(taken)
 
 
+def test_a_grading_kernel_has_no_debugger(pool, settings):
+    """The launcher keeps debugpy out (a tenth of a second of every kernel's start)."""
+    kernel = pool.take(settings)
+    loaded = execute(kernel, "import sys; print(sys.modules.get('debugpy') is not None)")
+    pool.release(kernel)
+    assert loaded == "False\n"
+
+
 def test_a_kernel_runs_the_notebook_folder_it_receives(pool, settings, tmp_path):
     folder = tmp_path / "autograded" / "student" / "ex"
     (folder / "data").mkdir(parents=True)

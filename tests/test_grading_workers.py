@@ -111,3 +111,38 @@ def test_a_grading_kernel_starts_without_scipy():
                           "print(sorted(m for m in sys.modules if m.split('.')[0] in ('scipy', 'sklearn')))"],
                          capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "[]"
+
+
+def test_a_grading_worker_starts_without_the_uri_grammars():
+    """nbformat's validator (jsonschema) would import rfc3987_syntax, whose Lark grammars
+    took most of a second at every worker's start, for formats no notebook schema checks."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", "import sys, mlcourse.grading.worker, nbformat; "
+                          "nbformat.validate(nbformat.v4.new_notebook()); "
+                          "print(sys.modules.get('rfc3987_syntax') is not None)"],
+                         capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False"
+
+
+def test_feedback_templates_are_compiled_once_per_worker(monkeypatch):
+    """nbgrader makes a new exporter for every submission's feedback; the worker's exporter
+    class shares the compiled templates, so the second submission compiles none."""
+    import jinja2
+    import nbformat
+
+    from mlcourse.grading import worker
+
+    exporter = worker.feedback_exporter()
+    assert worker.feedback_exporter() is exporter
+    compiled = []
+    compile_template = jinja2.Environment.compile
+    monkeypatch.setattr(jinja2.Environment, "compile",
+                        lambda self, *args, **kwargs: compiled.append(args) or compile_template(self, *args, **kwargs))
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("answer = 6 * 7")])
+    first, _ = exporter().from_notebook_node(notebook)
+    after_first = len(compiled)
+    second, _ = exporter().from_notebook_node(notebook)
+    assert after_first > 0 and len(compiled) == after_first
+    assert "answer" in first and "answer" in second

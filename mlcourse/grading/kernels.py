@@ -170,7 +170,9 @@ class Kernels:
         # ready misses its first status messages (ZeroMQ's "slow joiner") and jupyter_client then
         # waits 0.2 s for them before asking again.
         kernel.client = manager.client()
-        kernel.client.start_channels()
+        # no heartbeat channel (a thread and a socket per kernel): a client made by its kernel
+        # manager asks the manager whether the kernel is alive
+        kernel.client.start_channels(hb=False)
         return kernel
 
     def take(self, settings):
